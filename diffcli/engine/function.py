@@ -1,0 +1,83 @@
+"""Custom operations with their own derivative, PyTorch's ``autograd.Function`` model."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DiffcliError
+from .state import no_grad, state
+from .tensor import Node, Prim, Tensor, const
+
+
+class FunctionCtx:
+    """What ``forward`` leaves for ``backward``."""
+
+    def __init__(self, fn: type, needs: tuple) -> None:
+        self._fn = fn
+        self.needs_input_grad = needs
+        self.saved: tuple | None = ()
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.saved is None:
+            raise DiffcliError("autograd", "the saved tensors were freed after backward; "
+                               "pass retain_graph=True to keep them")
+        return self.saved
+
+    def _backward(self, g: Tensor) -> list:
+        grads = self._fn.backward(self, g)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        n = len(self.needs_input_grad)
+        if len(grads) != n:
+            raise DiffcliError("type", f"{self._fn.__name__}.backward returned {len(grads)} "
+                               f"gradient(s) for {n} input(s)")
+        return [None if gr is None else (gr if isinstance(gr, Tensor) else const(gr)) for gr in grads]
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``apply``.
+
+    ``forward`` runs without recording; ``backward`` is written in diffcli
+    operations, so with create_graph it is differentiated in turn.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx = FunctionCtx(cls, needs)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not isinstance(out, Tensor):
+            out = const(out)
+        out = out.detach()
+        if any(needs) and state.grad_enabled:
+            prim = _prim_for(cls)
+            edges = tuple((a.grad_fn or (a if a.requires_grad else None)) if isinstance(a, Tensor)
+                          else None for a in args)
+            ins = tuple(a if isinstance(a, Tensor) else const(a) for a in args)
+            node = Node(prim, edges, ins, None, None)
+            node.ctx = ctx
+            out.grad_fn, out.requires_grad = node, True
+        return out
+
+
+_PRIMS: dict = {}
+
+
+def _prim_for(cls: type) -> Prim:
+    """A named stand-in so the node reads ``<ClassName>Backward``."""
+    p = _PRIMS.get(cls)
+    if p is None:
+        p = _PRIMS[cls] = Prim(cls.__name__, None, None, (lambda *a: None,))
+    return p

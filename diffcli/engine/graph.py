@@ -1,0 +1,265 @@
+"""The backward pass: iterative, each node run once with the sum of its incoming gradients."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..errors import DiffcliError
+from .backend import has_nan, np, shape_of
+from .state import state
+from .tensor import Node, Tensor, const
+
+_SECOND_BACKWARD = (
+    "trying to backward through the graph a second time: its saved values were freed "
+    "after the first backward; pass retain_graph=True to the first backward (or call "
+    "backward once on the sum of the outputs)")
+
+
+def zeros_like_raw(t: Tensor) -> Any:
+    v = t._v
+    return 0.0 if type(v) is float else np.zeros(v.shape)
+
+
+def _seed(t: Tensor, g: Any) -> Tensor:
+    if g is None:
+        if shape_of(t._v) not in ((), (1,)) and t.size != 1:
+            raise DiffcliError(
+                "shape", f"the output has shape {t.shape}, so backward needs a seed: the vector v "
+                "of the vector-Jacobian product v^T J, with the output's shape (e.g. ones for the "
+                "gradient of the sum); for every row of J use jacobian")
+        return const(1.0 if type(t._v) is float else np.ones(t._v.shape))
+    g = g if type(g) is Tensor else const(g)
+    if g.shape != t.shape:
+        raise DiffcliError("shape", f"the seed has shape {g.shape} but the output has shape {t.shape}; "
+                           "they must match")
+    return g
+
+
+def _toposort(roots: list[Node]) -> list[Node]:
+    """Nodes reachable from ``roots``, every consumer before what it consumes (Kahn)."""
+    deps: dict[Node, int] = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        if n.released:
+            raise DiffcliError("autograd", _SECOND_BACKWARD)
+        for e in n.edges:
+            if type(e) is Node:
+                deps[e] = deps.get(e, 0) + 1
+                if e not in seen:
+                    seen.add(e)
+                    stack.append(e)
+    ready = [n for n in dict.fromkeys(roots) if n not in deps]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for e in n.edges:
+            if type(e) is Node:
+                d = deps[e] - 1
+                deps[e] = d
+                if d == 0:
+                    ready.append(e)
+    return order
+
+
+def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
+    """Nodes from which a target is reachable: the only ones worth running."""
+    need: set = set()
+    for n in reversed(order):
+        if n in target_nodes or any(
+                (e in need) if type(e) is Node else (e is not None and id(e) in target_leaves)
+                for e in n.edges):
+            need.add(n)
+    return need
+
+
+def _run_rules(n: Node, g: Tensor, create: bool, wanted: Any) -> list:
+    prim = n.prim
+    ins = n.inputs
+    if ins is None:
+        raise DiffcliError("autograd", _SECOND_BACKWARD)
+    for t, ver in zip(ins, n.versions):
+        if t._version != ver:
+            raise DiffcliError(
+                "autograd", f"a tensor of shape {t.shape} needed by {n.name()} was modified by an "
+                f"in-place operation after it was saved (version {t._version}, expected {ver}); "
+                "use an out-of-place operation or clone it first")
+    if n.ctx is not None:  # a custom Function
+        return n.ctx._backward(g)
+    ans = None
+    if prim.uses_ans:
+        ans = _recompute(n) if create else const(n.ans)
+    rules = prim.rules
+    out = []
+    for i, e in enumerate(n.edges):
+        if e is None or (wanted is not None and not wanted(e)):
+            out.append(None)
+            continue
+        if type(rules) is tuple:
+            rule = rules[i]
+            gi = rule(g, ans, *ins, n.p) if prim.has_param else rule(g, ans, *ins)
+        else:
+            gi = rules(i, g, ans, ins, n.p)
+        out.append(gi)
+    return out
+
+
+def _recompute(n: Node) -> Tensor:
+    """The node's output as a differentiable tensor (higher-order rules need it)."""
+    from .tensor import apply
+    return apply(n.prim, n.inputs, n.p)
+
+
+def _origin_text(origin: Any) -> str:
+    if origin is None:
+        return ""
+    if isinstance(origin, list):  # a traceback from anomaly mode
+        frames = [f for f in origin if "diffcli/engine" not in f.filename.replace("\\", "/")]
+        if frames:
+            f = frames[-1]
+            return f"; its forward operation was created at {f.filename}:{f.lineno}: {f.line}"
+        return ""
+    return ""
+
+
+def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool | None,
+        create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+    """Send seeds back from ``roots``. With ``inputs``: return their gradients; otherwise
+    accumulate into the ``.grad`` of every leaf that requires grad."""
+    from . import ops
+    if retain_graph is None:
+        retain_graph = create_graph
+    buffers: dict[Node, Tensor] = {}
+    captured: dict[int, Tensor] = {}
+    target_nodes: dict[Node, int] = {}
+    target_leaves: dict[int, Tensor] = {}
+    if inputs is not None:
+        for t in inputs:
+            if t.grad_fn is not None:
+                target_nodes[t.grad_fn] = id(t)
+            else:
+                target_leaves[id(t)] = t
+
+    def deliver_leaf(leaf: Tensor, g: Tensor) -> None:
+        if inputs is not None:
+            key = id(leaf)
+            if key in target_leaves:
+                captured[key] = ops.add(captured[key], g) if key in captured else g
+            return
+        if not create_graph:
+            g = g.detach()
+        leaf.grad = g if leaf.grad is None else (leaf.grad + g if create_graph else (leaf.grad + g).detach())
+
+    root_nodes = []
+    seeds = seeds if seeds is not None else [None] * len(roots)
+    for t, s in zip(roots, seeds):
+        g = _seed(t, s)
+        if t.grad_fn is None:
+            if t.requires_grad:
+                deliver_leaf(t, g)
+            continue
+        n = t.grad_fn
+        buffers[n] = ops.add(buffers[n], g) if n in buffers else g
+        root_nodes.append(n)
+
+    order = _toposort(root_nodes)
+    need = None
+    wanted = None
+    if inputs is not None:
+        need = _needed(order, set(target_nodes), set(target_leaves))
+        wanted = lambda e: (e in need) if type(e) is Node else id(e) in target_leaves  # noqa: E731
+
+    prev_grad, prev_origin = state.grad_enabled, state.origin
+    state.grad_enabled = create_graph
+    try:
+        for n in order:
+            g = buffers.pop(n, None)
+            if need is not None and n not in need:
+                continue
+            if g is None:  # nothing reached it: a symbolic zero
+                if not retain_graph:
+                    _release(n)
+                continue
+            if n in target_nodes:
+                captured[target_nodes[n]] = g
+            if n.retained is not None:
+                t = n.retained()
+                if t is not None:
+                    gg = g if create_graph else g.detach()
+                    t.grad = gg if t.grad is None else t.grad + gg
+            state.origin = n.origin
+            grads = _run_rules(n, g, create_graph, wanted)
+            for e, gi, inp in zip(n.edges, grads, n.inputs):
+                if gi is None or e is None:
+                    continue
+                if type(gi) is not Tensor:
+                    gi = const(gi)
+                if type(gi._v) is not float or type(inp._v) is not float:
+                    if shape_of(gi._v) != shape_of(inp._v):
+                        gi = ops.sum_to(gi, shape_of(inp._v))
+                if state.anomaly and has_nan(gi._v) and not has_nan(g._v):
+                    err = DiffcliError(
+                        "domain", f"{n.name()} returned nan from a gradient without nan"
+                        + _origin_text(n.origin))
+                    err.origin = n.origin
+                    raise err
+                if type(e) is Node:
+                    buffers[e] = ops.add(buffers[e], gi) if e in buffers else gi
+                else:
+                    deliver_leaf(e, gi)
+            if not retain_graph:
+                _release(n)
+    finally:
+        state.grad_enabled, state.origin = prev_grad, prev_origin
+    if inputs is None:
+        return None
+    return [captured.get(id(t)) for t in inputs]
+
+
+def _release(n: Node) -> None:
+    n.inputs = None
+    n.ans = None
+    n.released = True
+    if n.ctx is not None:
+        n.ctx.saved = None
+
+
+def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate gradients of ``tensors`` (seeded by ``grad_tensors``) into the leaves."""
+    for t in tensors:
+        if not t.requires_grad:
+            raise DiffcliError(
+                "autograd", "this tensor does not require grad and has no grad_fn: nothing to "
+                "differentiate (create the inputs with requires_grad=True)")
+    run(list(tensors), grad_tensors, retain_graph, create_graph)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``; ``.grad`` fields are left alone.
+
+    An input with no path to the outputs gets zeros, never an error (with
+    ``allow_unused=True``, None, as in PyTorch).
+    """
+    single = isinstance(outputs, Tensor)
+    outs = [outputs] if single else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is not None and single:
+        grad_outputs = [grad_outputs]
+    live = [(o, None if grad_outputs is None else grad_outputs[i])
+            for i, o in enumerate(outs) if o.requires_grad]
+    for i, o in enumerate(outs):
+        if not o.requires_grad:
+            _seed(o, None if grad_outputs is None else grad_outputs[i])  # same shape checks
+    res = [None] * len(ins)
+    if live:
+        res = run([o for o, _ in live], [s for _, s in live], retain_graph, create_graph, ins)
+    out = []
+    for t, g in zip(ins, res):
+        if g is None:
+            out.append(None if allow_unused else const(zeros_like_raw(t)))
+        else:
+            out.append(g if create_graph else g.detach())
+    return tuple(out)

@@ -1,0 +1,43 @@
+"""Python operators and methods of Tensor, all sugar over the primitives."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import ops, ops_array
+from .tensor import Tensor
+
+
+def _r(f):
+    return lambda self, other: f(other, self)
+
+
+def install() -> None:
+    T = Tensor
+    T.__add__, T.__radd__ = ops.add, _r(ops.add)
+    T.__sub__, T.__rsub__ = ops.sub, _r(ops.sub)
+    T.__mul__, T.__rmul__ = ops.mul, _r(ops.mul)
+    T.__truediv__, T.__rtruediv__ = ops.div, _r(ops.div)
+    T.__pow__, T.__rpow__ = ops.pow, _r(ops.pow)
+    T.__matmul__, T.__rmatmul__ = ops_array.matmul, _r(ops_array.matmul)
+    T.__neg__ = ops.neg
+    T.__pos__ = lambda self: self
+    T.__abs__ = ops.abs_
+    T.__lt__, T.__le__, T.__gt__, T.__ge__ = ops.lt, ops.le, ops.gt, ops.ge
+    T.__eq__, T.__ne__ = ops.eq, ops.ne
+    T.__hash__ = object.__hash__
+    T.__getitem__ = ops_array.getitem
+    T.sum = lambda self, axis=None: ops_array.sum(self, axis)
+    T.mean = lambda self, axis=None: ops_array.mean(self, axis)
+    T.prod = lambda self, axis=None: ops_array.prod(self, axis)
+    T.max = lambda self, axis=None: ops_array.max(self, axis)
+    T.min = lambda self, axis=None: ops_array.min(self, axis)
+    T.reshape = lambda self, *shape: ops_array.reshape(self, *shape)
+    T.transpose = lambda self, axes=None: ops_array.transpose(self, axes)
+    T.T = property(lambda self: ops_array.transpose(self))
+    T.pow = ops.pow
+    T.exp, T.log, T.sin, T.cos, T.tanh = ops.exp, ops.log, ops.sin, ops.cos, ops.tanh
+    T.sqrt, T.abs, T.relu, T.sigmoid = ops.sqrt, ops.abs_, ops.relu, ops.sigmoid
+    T.norm = ops_array.norm
+    T.clone = lambda self: ops.mul(self, 1.0)
+
+

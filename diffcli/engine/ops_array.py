@@ -1,0 +1,430 @@
+"""Primitives on whole tensors: reductions, shape changes, indexing and linear algebra.
+
+Their parameter (an axis, a shape, an index) is fixed at the call and passed
+last to both the kernel and the rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..errors import DiffcliError
+from .backend import np, shape_of, sum_to_shape
+from .ops import add, div, eq, mul, neg, sub, exp, where
+from .tensor import Prim, Tensor, apply, const
+
+
+def _norm_axis(axis: Any, ndim: int) -> tuple | None:
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for a in axes:
+        a = int(a)
+        if ndim == 0 or not -ndim <= a < ndim:
+            raise DiffcliError("shape", f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % ndim)
+    return tuple(out)
+
+
+def _kept_shape(shape: tuple, axes: tuple | None) -> tuple:
+    """The reduced shape with the reduced axes kept as 1s."""
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
+
+
+def _unreduce(g: Tensor, shape: tuple, axes: tuple | None) -> Tensor:
+    """Spread a reduction's gradient back over the axes it reduced."""
+    return broadcast_to(reshape(g, _kept_shape(shape, axes)), shape)
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    n = 1
+    for i, k in enumerate(shape):
+        if axes is None or i in axes:
+            n *= k
+    return n
+
+
+# --------------------------------------------------------------------------
+# Shape plumbing (each is the other's derivative)
+RESHAPE = Prim("Reshape", None, lambda x, s: np.reshape(x, s),
+               (lambda g, a, x, s: reshape(g, x.shape),), has_param=True)
+BROADCAST = Prim("Expand", None, lambda x, s: np.broadcast_to(x, s),
+                 (lambda g, a, x, s: sum_to(g, x.shape),), has_param=True)
+SUM_TO = Prim("SumTo", lambda x, s: x, sum_to_shape,
+              (lambda g, a, x, s: broadcast_to(g, x.shape),), has_param=True)
+TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x, axes), (
+    lambda g, a, x, axes: transpose(g, None if axes is None else tuple(np.argsort(axes))),),
+    has_param=True)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """``x`` with a new shape of the same size (one entry may be -1)."""
+    shape = _shape_arg(shape)
+    if shape == shape_of(x._v if isinstance(x, Tensor) else x):
+        return x if isinstance(x, Tensor) else const(x)
+    return apply(RESHAPE, (x,), shape)
+
+
+def broadcast_to(x: Any, shape: tuple) -> Tensor:
+    return apply(BROADCAST, (x,), tuple(shape))
+
+
+def sum_to(x: Any, shape: tuple) -> Tensor:
+    """Sum a broadcast gradient back to ``shape``."""
+    return apply(SUM_TO, (x,), tuple(shape))
+
+
+def transpose(x: Any, axes: Any = None) -> Tensor:
+    """Permute the axes (default: reverse them)."""
+    return apply(TRANSPOSE, (x,), None if axes is None else tuple(int(a) for a in axes))
+
+
+def _swap(x: Tensor) -> Tensor:
+    n = x.ndim
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _shape_arg(shape: Sequence[Any]) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+# --------------------------------------------------------------------------
+# Reductions (axis=None reduces everything)
+def _reduction(name: str, kernel: str, rule, uses_ans: bool = False) -> Prim:
+    return Prim(name, lambda x, axes: x if axes is None else np.sum(x, axes),
+                lambda x, axes: getattr(np, kernel)(x, axis=axes), (rule,),
+                uses_ans=uses_ans, has_param=True)
+
+
+def _prod_rule(g, a, x, axes):
+    return mul(_unreduce(g, x.shape, axes), apply(PROD_OTHERS, (x,), axes))
+
+
+def _extreme_rule(g, a, x, axes):
+    hit = eq(x, _unreduce(a, x.shape, axes))  # ties share the gradient evenly
+    share = div(hit, _unreduce(apply(SUM, (hit,), axes), x.shape, axes))
+    return mul(_unreduce(g, x.shape, axes), share)
+
+
+def _prod_others(x, axes):
+    """For each element, the product of the others along ``axes``; exact with zeros."""
+    x = np.asarray(x, dtype=np.float64)
+    if axes is None:
+        flat = x.reshape(-1)
+        return _prod_others_1d(flat).reshape(x.shape)
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    lead = moved.shape[:moved.ndim - len(axes)]
+    flat = moved.reshape(lead + (-1,))
+    res = _prod_others_1d(flat).reshape(moved.shape)
+    return np.moveaxis(res, tuple(range(-len(axes), 0)), axes)
+
+
+def _prod_others_1d(v):
+    ones = np.ones(v.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, v[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(v, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return left * right
+
+
+SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, x.shape, axes))
+MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, x.shape, axes),
+                                                           float(_count(x.shape, axes))))
+PROD = _reduction("Prod", "prod", _prod_rule)
+MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
+MIN = _reduction("Min", "min", _extreme_rule, uses_ans=True)
+# Its own derivative uses the quotient form, exact while at most the differentiated element is 0.
+PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (
+    lambda g, a, x, axes: sub(div(_unreduce(apply(SUM, (mul(g, a),), axes), x.shape, axes), x),
+                              div(mul(g, a), x)),), uses_ans=True, has_param=True)
+
+
+def _reduce(prim: Prim, x: Any, axis: Any) -> Tensor:
+    x = x if isinstance(x, Tensor) else const(x)
+    axes = _norm_axis(axis, x.ndim)
+    if axes is not None and x.ndim == 0:
+        raise DiffcliError("shape", "a 0-d value has no axis to reduce")
+    return apply(prim, (x,), axes)
+
+
+def sum(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
+    """Sum of the elements (along ``axis``)."""
+    return _reduce(SUM, x, axis)
+
+
+def mean(x: Any, axis: Any = None) -> Tensor:
+    """Mean of the elements (along ``axis``)."""
+    return _reduce(MEAN, x, axis)
+
+
+def prod(x: Any, axis: Any = None) -> Tensor:
+    """Product of the elements (along ``axis``)."""
+    return _reduce(PROD, x, axis)
+
+
+def max(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
+    """Largest element (along ``axis``); ties split the gradient evenly."""
+    return _reduce(MAX, x, axis)
+
+
+def min(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
+    """Smallest element (along ``axis``); ties split the gradient evenly."""
+    return _reduce(MIN, x, axis)
+
+
+# --------------------------------------------------------------------------
+# Reductions with a normalising rule
+def _logsumexp(x, axes):
+    m = np.max(x, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    s = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return s.reshape(()) if axes is None else np.squeeze(s, axis=axes)
+
+
+def _softmax(x, axes):
+    m = np.max(x, axis=axes, keepdims=True)
+    e = np.exp(x - np.where(np.isfinite(m), m, 0.0))
+    return e / np.sum(e, axis=axes, keepdims=True)
+
+
+LOGSUMEXP = Prim("Logsumexp", lambda x, axes: x, _logsumexp, (
+    lambda g, a, x, axes: mul(_unreduce(g, x.shape, axes), exp(sub(x, _unreduce(a, x.shape, axes)))),),
+    uses_ans=True, has_param=True)
+SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
+    lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), axes), x.shape, axes))),),
+    uses_ans=True, has_param=True)
+NORM = Prim("Norm", lambda x, p: abs(x), lambda x, p: np.sqrt(np.sum(x * x)), (
+    lambda g, a, x, p: mul(g, where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
+    uses_ans=True, has_param=True)
+
+
+def logsumexp(x: Any, axis: Any = None) -> Tensor:
+    """log(sum(exp(x))) computed without overflow."""
+    return _reduce(LOGSUMEXP, x, axis)
+
+
+def softmax(x: Any, axis: Any = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis`` (default: the last)."""
+    x = x if isinstance(x, Tensor) else const(x)
+    return apply(SOFTMAX, (x,), None if x.ndim == 0 else _norm_axis(axis, x.ndim))
+
+
+def norm(x: Any) -> Tensor:
+    """Euclidean norm of all elements (Frobenius for a matrix); its gradient at 0 is 0."""
+    return apply(NORM, (x,), None)
+
+
+# --------------------------------------------------------------------------
+# Linear algebra
+def _need_ndim(x: Tensor, lo: int, what: str) -> None:
+    if x.ndim < lo:
+        raise DiffcliError("shape", f"{what} needs at least {lo} dimension(s), got shape {x.shape}")
+
+
+def _matmul_da(g, a, x, y):
+    if x.ndim == 1 and y.ndim == 1:
+        return mul(g, y)
+    if y.ndim == 1:
+        return mul(reshape(g, g.shape + (1,)), y)
+    if x.ndim == 1:
+        return matmul(y, g)
+    return matmul(g, _swap(y))
+
+
+def _matmul_db(g, a, x, y):
+    if x.ndim == 1 and y.ndim == 1:
+        return mul(g, x)
+    if x.ndim == 1:
+        return mul(reshape(x, (x.shape[0], 1)), reshape(g, g.shape[:-1] + (1, g.shape[-1])))
+    if y.ndim == 1:
+        return matmul(_swap(x), g)
+    return matmul(_swap(x), g)
+
+
+MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db))
+OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
+    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), x.shape),
+    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), y.shape)))
+TRACE = Prim("Trace", None, lambda x: np.trace(x), (
+    lambda g, a, x: mul(g, const(np.eye(*x.shape))),))
+INV = Prim("Inv", None, lambda x: _checked_inv(x), (
+    lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
+DET = Prim("Det", None, lambda x: np.linalg.det(x), (
+    lambda g, a, x: mul(mul(g, a), _swap(inv(x))),), uses_ans=True)
+DIAG = Prim("Diag", None, lambda x: np.diag(x), (
+    lambda g, a, x: diag(g) if x.ndim == 1 else scatter(g, (np.arange(g.shape[0]),) * 2, x.shape),))
+
+
+def _checked_inv(x):
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise DiffcliError("domain", f"inv: the {x.shape[0]}x{x.shape[-1]} matrix is singular") from None
+
+
+def _square(x: Tensor, what: str) -> None:
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        raise DiffcliError("shape", f"{what} needs a square matrix, got shape {x.shape}")
+
+
+def matmul(x: Any, y: Any) -> Tensor:
+    """Matrix product with numpy's rules (vector @ vector is a scalar)."""
+    x, y = _t(x), _t(y)
+    _need_ndim(x, 1, "matmul")
+    _need_ndim(y, 1, "matmul")
+    if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+        raise DiffcliError("shape", f"matmul: shapes {x.shape} and {y.shape} do not align "
+                           f"({x.shape[-1]} != {y.shape[-2 if y.ndim > 1 else 0]})")
+    return apply(MATMUL, (x, y))
+
+
+def dot(x: Any, y: Any) -> Tensor:
+    """Dot product of vectors (matrix product for matrices)."""
+    return matmul(x, y)
+
+
+def outer(x: Any, y: Any) -> Tensor:
+    """Outer product of two vectors."""
+    return apply(OUTER, (x, y))
+
+
+def trace(x: Any) -> Tensor:
+    """Sum of the diagonal."""
+    x = _t(x)
+    _need_ndim(x, 2, "trace")
+    return apply(TRACE, (x,))
+
+
+def inv(x: Any) -> Tensor:
+    """Matrix inverse."""
+    x = _t(x)
+    _square(x, "inv")
+    return apply(INV, (x,))
+
+
+def det(x: Any) -> Tensor:
+    """Determinant."""
+    x = _t(x)
+    _square(x, "det")
+    return apply(DET, (x,))
+
+
+def diag(x: Any) -> Tensor:
+    """The diagonal of a matrix, or the diagonal matrix of a vector."""
+    x = _t(x)
+    if x.ndim not in (1, 2):
+        raise DiffcliError("shape", f"diag needs a vector or a matrix, got shape {x.shape}")
+    return apply(DIAG, (x,))
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else const(x)
+
+
+# --------------------------------------------------------------------------
+# Joining and indexing
+def _stack_rule(i, g, a, ins, axis):
+    return getitem(g, (slice(None),) * axis + (i,))
+
+
+def _concat_rule(i, g, a, ins, axis):
+    start = 0
+    for t in ins[:i]:
+        start += t.shape[axis]
+    return getitem(g, (slice(None),) * axis + (slice(start, start + ins[i].shape[axis]),))
+
+
+STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True)
+CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise DiffcliError("shape", "stack needs at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise DiffcliError("shape", f"stack needs tensors of one shape, got {sorted(shapes)}")
+    nd = ts[0].ndim + 1
+    return apply(STACK, ts, _norm_axis(axis, nd)[0])
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts or any(t.ndim == 0 for t in ts):
+        raise DiffcliError("shape", "concat needs one or more tensors of at least one dimension")
+    return apply(CONCAT, ts, _norm_axis(axis, ts[0].ndim)[0])
+
+
+def normalize_index(index: Any) -> Any:
+    """Tensor and float indices become ints; slices and tuples stay."""
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if isinstance(index, slice):
+        return slice(*(None if v is None else _int_index(v) for v in (index.start, index.stop, index.step)))
+    if index is None or index is Ellipsis:
+        return index
+    return _int_index(index)
+
+
+def _int_index(v: Any) -> int:
+    f = v.item() if isinstance(v, Tensor) else float(v)
+    if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+        raise DiffcliError("type", f"an index must be an integer, got {f:g}")
+    return int(f)
+
+
+def _getitem(x, idx):
+    try:
+        return np.array(np.asarray(x)[idx])
+    except IndexError as exc:
+        raise DiffcliError("shape", f"index {_fmt_index(idx)} is out of range for shape "
+                           f"{shape_of(x)}: {exc}") from None
+
+
+def _fmt_index(idx: Any) -> str:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return "[" + ", ".join(
+        (f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+         if isinstance(p, slice) else str(p)) for p in parts) + "]"
+
+
+def _scatter(g, p):
+    idx, shape = p
+    out = np.zeros(shape)
+    np.add.at(out, idx, g)
+    return out
+
+
+def _setitem(x, v, idx):
+    out = np.array(x, dtype=np.float64)
+    try:
+        out[idx] = v
+    except (IndexError, ValueError) as exc:
+        raise DiffcliError("shape", f"cannot assign at {_fmt_index(idx)}: {exc}") from None
+    return out
+
+
+GETITEM = Prim("Index", None, _getitem, (
+    lambda g, a, x, idx: scatter(g, idx, x.shape),), has_param=True)
+SCATTER = Prim("IndexPut", None, _scatter, (
+    lambda g, a, x, p: getitem(g, p[0]),), has_param=True)
+SETITEM = Prim("CopySlices", None, _setitem, (
+    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), idx),
+    lambda g, a, x, v, idx: getitem(g, idx)), has_param=True)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]``: numpy's basic indexing; ``m[i]`` is a row."""
+    x = _t(x)
+    if x.ndim == 0:
+        raise DiffcliError("shape", "a 0-d value cannot be indexed")
+    return apply(GETITEM, (x,), normalize_index(index))
+
+
+def scatter(g: Any, index: Any, shape: tuple) -> Tensor:
+    """A zero tensor of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
+    return apply(SCATTER, (g,), (index, tuple(shape)))

@@ -1,0 +1,56 @@
+"""Global switches of the engine: grad mode, anomaly mode, and the origin of new nodes."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly", "origin")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.origin: Any = None  # stamped on each new node: a source span, or a traceback in anomaly mode
+
+
+state = _State()
+
+
+@contextlib.contextmanager
+def _grad_mode(flag: bool) -> Iterator[None]:
+    prev = state.grad_enabled
+    state.grad_enabled = flag
+    try:
+        yield
+    finally:
+        state.grad_enabled = prev
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Context manager: operations inside record no graph."""
+    return _grad_mode(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager:
+    """Context manager: re-enable recording inside a no_grad block."""
+    return _grad_mode(True)
+
+
+def set_grad_enabled(flag: bool) -> contextlib.AbstractContextManager:
+    return _grad_mode(flag)
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+@contextlib.contextmanager
+def origin(value: Any) -> Iterator[None]:
+    """Nodes created inside carry ``value`` as their origin (the language passes spans)."""
+    prev = state.origin
+    state.origin = value
+    try:
+        yield
+    finally:
+        state.origin = prev

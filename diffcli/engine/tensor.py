@@ -1,0 +1,366 @@
+"""Tensor, graph node, and ``apply``: the one place where operations are recorded.
+
+A graph edge points from a node to the node of each input (or to the input
+tensor itself when it is a leaf that requires grad). Nodes never reference
+their own output, so graphs hold no reference cycles and are freed by
+reference counting alone.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..errors import DiffcliError
+from .backend import as_array, demote, np, shape_of, size_of, to_raw
+from .state import state
+
+_SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
+
+
+class Prim:
+    """A primitive operation: forward kernels and, per input, a derivative rule.
+
+    ``scalar`` runs on Python floats (math module); when it is missing or
+    raises (domain, overflow) the numpy kernel ``array`` decides, so both
+    paths give numpy's answer. A rule ``rule(g, ans, *inputs[, param])``
+    returns the vector-Jacobian product for its input as engine operations,
+    or None for a zero gradient.
+    """
+
+    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "kink", "doc")
+
+    def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
+                 uses_ans: bool = False, has_param: bool = False, kink: Any = None) -> None:
+        self.name = name
+        self.scalar = scalar
+        self.array = array
+        self.rules = rules
+        self.uses_ans = uses_ans
+        self.has_param = has_param
+        self.kink = kink  # (predicate on raw inputs, convention text) for non-differentiable points
+
+    def forward(self, vals: tuple, p: Any = None) -> Any:
+        if self.scalar is not None:
+            for v in vals:
+                if type(v) is not float:
+                    break
+            else:
+                try:
+                    return self.scalar(*vals, p) if self.has_param else self.scalar(*vals)
+                except _SCALAR_ERRORS:
+                    pass
+        f = self.array
+        if type(f) is str:
+            f = self.array = getattr(np, f)
+        try:
+            out = f(*vals, p) if self.has_param else f(*vals)
+        except ValueError as exc:
+            raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
+        return demote(out)
+
+    def __call__(self, *args: Any) -> "Tensor":
+        return apply(self, args)
+
+    def __repr__(self) -> str:
+        return f"<prim {self.name}>"
+
+
+def _shape_message(vals: tuple, exc: Exception) -> str:
+    shapes = " and ".join(str(shape_of(v)) for v in vals)
+    text = str(exc)
+    if "broadcast" in text:
+        return f"shapes {shapes} do not broadcast"
+    return f"shapes {shapes}: {text}"
+
+
+class Node:
+    """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
+
+    __slots__ = ("prim", "edges", "inputs", "versions", "p", "ans", "origin",
+                 "retained", "released", "ctx", "__weakref__")
+
+    def __init__(self, prim: Prim, edges: tuple, inputs: tuple, p: Any, ans: Any) -> None:
+        self.prim = prim
+        self.edges = edges
+        self.inputs = inputs
+        self.versions = tuple([t._version for t in inputs])
+        self.p = p
+        self.ans = ans
+        self.origin = state.origin
+        self.retained = None  # weakref to the output tensor after retain_grad()
+        self.released = False
+        self.ctx = None
+        if state.anomaly and self.origin is None:
+            import traceback
+            self.origin = traceback.extract_stack()[:-3]
+
+    def name(self) -> str:
+        return self.prim.name + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((_AccumulateGrad(e) if type(e) is Tensor else e, 0) for e in self.edges)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class _AccumulateGrad:
+    """The view of a leaf edge in ``next_functions`` (as in PyTorch)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: "Tensor") -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+class Tensor:
+    """An n-dimensional float64 value that can record how it was computed."""
+
+    __slots__ = ("_v", "requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+    __array_priority__ = 1000  # numpy defers to our operators
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        self._v = data if type(data) is float else to_raw(data)
+        self.requires_grad = bool(requires_grad)
+        self.grad: Tensor | None = None
+        self.grad_fn: Node | None = None
+        self._version = 0
+
+    # ----- properties -------------------------------------------------
+    @property
+    def data(self) -> Any:
+        """The value as a numpy array (0-d for scalars)."""
+        if type(self._v) is float:
+            self._v = as_array(self._v)  # later ops share this array
+        return self._v
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._v = to_raw(value)
+        self._version += 1
+
+    @property
+    def shape(self) -> tuple:
+        return shape_of(self._v)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return size_of(self._v)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def dtype(self) -> Any:
+        return np.float64
+
+    def item(self) -> float:
+        v = self._v
+        if type(v) is float:
+            return v
+        if v.size != 1:
+            raise DiffcliError("shape", f"item() needs a tensor with one element, not shape {v.shape}")
+        return float(v.reshape(()))
+
+    def numpy(self) -> Any:
+        return as_array(self._v)
+
+    def tolist(self) -> Any:
+        v = self._v
+        return v if type(v) is float else v.tolist()
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __len__(self) -> int:
+        s = self.shape
+        if not s:
+            raise TypeError("len() of a 0-d tensor")
+        return s[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __repr__(self) -> str:
+        v = self._v
+        body = repr(v) if type(v) is float else np.array2string(v, separator=", ", prefix="tensor(")
+        extra = f", grad_fn=<{self.grad_fn.name()}>" if self.grad_fn else (
+            ", requires_grad=True" if self.requires_grad else "")
+        return f"tensor({body}{extra})"
+
+    # ----- autograd ---------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf), contracted with ``gradient``, into each leaf's ``.grad``."""
+        from .graph import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
+
+    def detach(self) -> "Tensor":
+        """The same value, cut from the graph."""
+        t = Tensor.__new__(Tensor)
+        t._v, t.requires_grad, t.grad, t.grad_fn, t._version = self._v, False, None, None, 0
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise DiffcliError("autograd", "retain_grad() on a tensor that does not require grad")
+            return
+        import weakref
+        self.grad_fn.retained = weakref.ref(self)
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if self.grad_fn is not None and not flag:
+            raise DiffcliError("autograd", "requires_grad can only be changed on leaf tensors; use detach()")
+        self.requires_grad = bool(flag)
+        return self
+
+    def register_hook(self, hook: Any) -> None:
+        raise DiffcliError("autograd", "hooks are not supported; use retain_grad() or diffcli.grad")
+
+    # ----- in-place operations ----------------------------------------
+    def _inplace(self, prim: Prim, args: tuple, p: Any = None) -> "Tensor":
+        recording = state.grad_enabled
+        if recording and self.grad_fn is None and self.requires_grad:
+            raise DiffcliError("autograd", "a leaf tensor that requires grad cannot be modified in place "
+                               "(wrap the update in diffcli.no_grad())")
+        old = self.detach()
+        old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        out = apply(prim, (old,) + args, p)
+        if shape_of(out._v) != shape_of(self._v):
+            raise DiffcliError("shape", f"in-place {prim.name.lower()} would change shape "
+                               f"{shape_of(self._v)} to {shape_of(out._v)}")
+        self._v = out._v
+        if recording and out.grad_fn is not None:
+            self.grad_fn, self.requires_grad = out.grad_fn, True
+        self._version += 1
+        return self
+
+    def zero_(self) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.MUL, (0.0,))
+
+    def add_(self, other: Any) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.ADD, (other,))
+
+    def sub_(self, other: Any) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.SUB, (other,))
+
+    def mul_(self, other: Any) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.MUL, (other,))
+
+    def div_(self, other: Any) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.DIV, (other,))
+
+    def fill_(self, value: float) -> "Tensor":
+        from . import ops
+        return self._inplace(ops.MUL, (0.0,)).add_(value)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from . import ops
+        self._inplace(ops.SETITEM, (value,), ops.normalize_index(index))
+
+
+def const(value: Any) -> Tensor:
+    """A tensor that does not require grad (Python numbers mixed into operations)."""
+    t = Tensor.__new__(Tensor)
+    t._v = value if type(value) is float else to_raw(value)
+    t.requires_grad, t.grad, t.grad_fn, t._version = False, None, None, 0
+    return t
+
+
+def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
+    """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+    tensors = []
+    vals = []
+    record = False
+    for a in args:
+        if type(a) is not Tensor:
+            a = const(a)
+        elif a.requires_grad:
+            record = True
+        tensors.append(a)
+        vals.append(a._v)
+    v = prim.forward(vals, p)
+    out = Tensor.__new__(Tensor)
+    out._v, out.grad, out._version = v, None, 0
+    if record and state.grad_enabled and prim.rules:
+        edges = tuple([t.grad_fn or (t if t.requires_grad else None) for t in tensors])
+        out.grad_fn = Node(prim, edges, tuple(tensors), p, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
+
+
+def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
+    """``apply`` for the common binary case, without the loop (the scalar hot path)."""
+    if type(a) is not Tensor:
+        a = const(a)
+    if type(b) is not Tensor:
+        b = const(b)
+    av, bv = a._v, b._v
+    v = None
+    if type(av) is float and type(bv) is float:
+        try:
+            v = prim.scalar(av, bv)
+        except _SCALAR_ERRORS:
+            v = None
+    if v is None:
+        v = prim.forward((av, bv))
+    out = Tensor.__new__(Tensor)
+    out._v, out.grad, out._version = v, None, 0
+    if (a.requires_grad or b.requires_grad) and state.grad_enabled and prim.rules:
+        out.grad_fn = Node(prim, (a.grad_fn or (a if a.requires_grad else None),
+                                  b.grad_fn or (b if b.requires_grad else None)),
+                           (a, b), None, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
+
+
+def apply1(prim: Prim, a: Any) -> Tensor:
+    """``apply`` for the unary case (the scalar hot path)."""
+    if type(a) is not Tensor:
+        a = const(a)
+    av = a._v
+    v = None
+    if type(av) is float and prim.scalar is not None:
+        try:
+            v = prim.scalar(av)
+        except _SCALAR_ERRORS:
+            v = None
+    if v is None:
+        v = prim.forward((av,))
+    out = Tensor.__new__(Tensor)
+    out._v, out.grad, out._version = v, None, 0
+    if a.requires_grad and state.grad_enabled and prim.rules:
+        out.grad_fn = Node(prim, (a.grad_fn or a,), (a,), None, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
