@@ -1,0 +1,315 @@
+"""Text -> Program: a cached LALR parser that builds the tree during the parse."""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from typing import Any
+
+from ..errors import DiffcliError, line_col
+from .ast import Assign, Binding, Definition, Expr, Program
+from .grammar import grammar_text
+
+_PARSER: Any = None
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\*\*|<=|>=|==|!=|\S")
+
+_WORDS = {
+    "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
+    "RBRACK": "']'", "COMPARE": "a comparison", "POW": "'^'", "AT": "'at'", "COLON": "':'",
+    "$END": "the end of the input",
+}
+_LOOKALIKES = {
+    "\u2212": "use the ASCII minus '-'", "\u00d7": "use '*' for a product", "\u00f7": "use '/'",
+    "\u00b2": "write x^2", "\u00b3": "write x^3", "\u22c5": "use '*' for a product",
+    "\u2013": "use the ASCII minus '-'", "\u03c0": "write pi",
+}
+
+
+def _builder():
+    from lark import Transformer, v_args
+
+    def span(a: Any, b: Any) -> tuple[int, int]:
+        return (_start(a), _end(b))
+
+    @v_args(inline=True)
+    class Builder(Transformer):
+        """Each method builds one kind of node; names match the grammar's aliases."""
+
+        def number(self, tok):
+            return Expr("num", float(tok), (), (tok.start_pos, tok.end_pos))
+
+        def name(self, tok):
+            return Expr("name", str(tok), (), (tok.start_pos, tok.end_pos))
+
+        def _bin(op):  # noqa: N805
+            def f(self, a, b):
+                return Expr("binary", op, (a, b), span(a, b))
+            return f
+
+        add, sub, mul, div, matmul = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("@")
+
+        def pow(self, a, tok, b):
+            return Expr("binary", "^", (a, b), span(a, b))
+
+        def compare(self, a, tok, b):
+            return Expr("binary", str(tok), (a, b), span(a, b))
+
+        def neg(self, a):
+            return Expr("unary", "-", (a,), (a.span[0] - 1, a.span[1]))
+
+        def pos(self, a):
+            return Expr("unary", "+", (a,), (a.span[0] - 1, a.span[1]))
+
+        def group(self, lp, e, rp):
+            return Expr("group", None, (e,), span(lp, rp))
+
+        def tensor(self, lb, *items):
+            rb = items[-1]
+            elems = tuple(i for i in items[:-1] if i is not None)
+            return Expr("tensor", None, elems, span(lb, rb))
+
+        def call(self, name, lp, *rest):
+            rp = rest[-1]
+            args, kwargs = [], []
+            for a in rest[:-1]:
+                if a is None:
+                    continue
+                if isinstance(a, tuple):
+                    kwargs.append(a)
+                else:
+                    args.append(a)
+            return Expr("call", str(name), tuple(args), span(name, rp), tuple(kwargs))
+
+        def kwarg(self, name, e):
+            return (str(name), e, span(name, e))
+
+        def index(self, target, lb, items, rb):
+            return Expr("index", None, (target,) + items, span(target, rb))
+
+        def indices(self, *items):
+            return items
+
+        def slice(self, *parts):
+            vals, cur, colons = [None, None, None], 0, []
+            for p in parts:
+                if p is None:
+                    continue
+                if getattr(p, "type", None) == "COLON":
+                    cur += 1
+                    colons.append(p)
+                else:
+                    vals[cur] = p
+            first = next((p for p in parts if p is not None), None)
+            last = next((p for p in reversed(parts) if p is not None), None)
+            e = Expr("slice", None, (), span(first, last))
+            e.args = tuple(vals)
+            return e
+
+        def attr(self, target, name):
+            return Expr("attr", str(name), (target,), span(target, name))
+
+        def rule(self, word, lp, gname, rp, *exprs):
+            if str(word) != "grad":
+                raise _grammar_error(f"expected 'grad' after 'with', found '{word}'", word)
+            return (str(gname), list(exprs))
+
+        def definition(self, call, body, rule=None):
+            params = []
+            for a in call.args:
+                if a.kind != "name":
+                    raise _grammar_error("a definition's parameters must be plain names, "
+                                         "as in f(x, y) = x*y", a)
+                params.append(a.value)
+            if call.kwargs:
+                raise _grammar_error("a definition's parameters must be plain names", call.kwargs[0][1])
+            gname, rules = rule if rule else (None, [])
+            return Definition(call.value, params, body, span(call, body), gname, rules)
+
+        def items(self, *items):
+            return list(items)
+
+        def binding(self, name, e):
+            return Binding(str(name), e, span(name, e))
+
+        def bindings(self, at, *bs):
+            return list(bs)
+
+        def program(self, items, bindings=None):
+            return (items, bindings or [])
+
+        def assign(self, name, e):
+            return Assign(str(name), e, span(name, e), "")
+
+        def repl_line(self, program):
+            return program
+
+    return Builder()
+
+
+def _start(x: Any) -> int:
+    return x.start_pos if hasattr(x, "start_pos") else x.span[0]
+
+
+def _end(x: Any) -> int:
+    return x.end_pos if hasattr(x, "end_pos") else x.span[1]
+
+
+class _GrammarError(Exception):
+    def __init__(self, message: str, where: Any) -> None:
+        super().__init__(message)
+        self.message, self.where = message, where
+
+
+def _grammar_error(message: str, where: Any) -> _GrammarError:
+    return _GrammarError(message, where)
+
+
+def _cache_path() -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "diffcli")
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = os.path.join(path, ".probe")
+        with open(probe, "w"):
+            pass
+        return os.path.join(path, "grammar-lalr.cache")
+    except OSError:
+        return False  # no writable cache: build the tables in memory
+
+
+def parser() -> Any:
+    """The LALR parser, built once per process and its tables cached across runs."""
+    global _PARSER
+    if _PARSER is None:
+        from lark import Lark
+        text = grammar_text()
+        cache = _cache_path()
+        try:
+            _PARSER = Lark(text, parser="lalr", start=["program", "repl_line"], transformer=_builder(),
+                           cache=cache, maybe_placeholders=True)
+        except OSError:
+            _PARSER = Lark(text, parser="lalr", start=["program", "repl_line"], transformer=_builder(),
+                           maybe_placeholders=True)
+    return _PARSER
+
+
+def parse(text: str, start: str = "program") -> Any:
+    """Parse a program (or, with start='repl_line', a REPL line) into its tree."""
+    from lark.exceptions import UnexpectedInput, VisitError
+    try:
+        result = parser().parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise _parse_error(text, exc) from None
+    except VisitError as exc:
+        orig = exc.orig_exc
+        if isinstance(orig, _GrammarError):
+            raise DiffcliError("parse", orig.message).at((_start(orig.where), _end(orig.where)), text) from None
+        raise
+    except _GrammarError as exc:
+        raise DiffcliError("parse", exc.message).at((_start(exc.where), _end(exc.where)), text) from None
+    if isinstance(result, Assign):
+        result.source = text
+        return result
+    items, bindings = result
+    return _program(items, bindings, text)
+
+
+def _program(items: list, bindings: list, text: str) -> Program:
+    defs = []
+    expr = None
+    for i, it in enumerate(items):
+        if isinstance(it, Definition):
+            if expr is not None:
+                raise DiffcliError("parse", "a definition cannot follow the program's expression").at(it.span, text)
+            it.source = text
+            defs.append(it)
+        else:
+            if expr is not None:
+                raise DiffcliError(
+                    "parse", "only definitions may come before ';': a program has one expression",
+                    hint="join the expressions with an operator, or define a function").at(expr.span, text)
+            expr = it
+    return Program(defs, expr, bindings, text)
+
+
+def _describe(term: str) -> str:
+    if term in _WORDS:
+        return _WORDS[term]
+    try:
+        pat = parser().get_terminal(term).pattern
+        return f"'{pat.value}'"
+    except Exception:  # noqa: BLE001 - a name we cannot describe is shown as is
+        return term.lower()
+
+
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT"}
+
+
+def _expected_words(expected: Any) -> str:
+    exp = set(expected)
+    words = []
+    if {"NUMBER", "NAME", "LPAR"} <= exp:
+        words.append("a number, a name or '('")
+        exp -= {"NUMBER", "NAME", "LPAR", "LBRACK", "MINUS", "PLUS"}
+    if {"PLUS", "STAR"} <= exp:
+        words.append("an operator")
+        exp -= {t for t in exp if t in _OPERATORS or _describe(t) == "'@'"}
+    words += sorted(_describe(t) for t in exp)
+    if not words:
+        return "something else"
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
+def _parse_error(text: str, exc: Any) -> DiffcliError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+    pos = getattr(exc, "pos_in_stream", None)
+    if pos is None:
+        pos = len(text)
+    before = text[:pos].rstrip()
+    last = _TOKEN.findall(before)
+    after = f" after '{last[-1][-12:]}'" if last else ""
+    hint = None
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[pos] if pos < len(text) else ""
+        name = unicodedata.name(ch, "") if ch else ""
+        shown = ch if ch.isprintable() and not unicodedata.category(ch).startswith("Z") or ch == " " else ""
+        desc = f"'{shown}' (U+{ord(ch):04X}{' ' + name if name else ''})" if shown else \
+            f"character U+{ord(ch):04X}{' ' + name if name else ''}"
+        msg = f"unexpected {desc}"
+        hint = _LOOKALIKES.get(ch)
+        if hint is None and ord(ch) > 127:
+            hint = "diffcli reads ASCII operators, digits and names"
+        if ch == "=" or text[pos:pos + 2] in ("&&", "||"):
+            hint = hint or "'=' binds a value in an 'at' clause or defines a function"
+        err = DiffcliError("parse", msg, hint=hint)
+    elif isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
+        tok = getattr(exc, "token", None)
+        expected = getattr(exc, "expected", None) or []
+        try:  # the tokens truly acceptable here, not LALR's merged lookaheads
+            expected = exc.interactive_parser.accepts() or expected
+        except Exception:  # noqa: BLE001
+            pass
+        if tok is None or tok.type == "$END":
+            last = _TOKEN.findall(text)
+            after = f" after '{last[-1][-12:]}'" if last else ""
+            msg = f"unexpected end of input{after}: expected {_expected_words(expected)}"
+            pos = len(text.rstrip()) if text.strip() else 0
+            if not text.strip():
+                msg = "empty program: expected an expression"
+        else:
+            msg = f"unexpected '{tok}'{after}: expected {_expected_words(expected)}"
+            pos = tok.start_pos
+            if tok.type == "NAME" and before and before[-1].isdigit():
+                hint = f"write {before.split()[-1]}*{tok} for a product"
+            elif tok.type == "NAME" and str(tok) in ("at", "with"):
+                hint = f"'{tok}' is a keyword"
+            elif str(tok) == "=":
+                hint = ("'=' binds a value in an 'at' clause (x^2 at x = 2) or defines a function "
+                        "(f(x) = x^2); compare with '=='")
+        err = DiffcliError("parse", msg, hint=hint)
+    else:  # pragma: no cover - lark's other input errors
+        err = DiffcliError("parse", str(exc).splitlines()[0])
+    err.span = (pos, pos + 1)
+    err.source = text
+    err.line, err.column = line_col(text, pos)
+    return err
