@@ -43,7 +43,7 @@ def jvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
     return y, jv
 
 
-def _jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
+def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
     """One reverse pass per element of y, seeded with one-hot vectors, stacked to
     shape y.shape + x.shape for each x."""
     n = y.size
@@ -69,7 +69,7 @@ def jacobian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     """d f / d inputs, shape f.shape + input.shape for each input."""
     xs, single = _as_inputs(inputs)
     y = _out(f, xs)
-    return _unpack(_jacobian_rows(y, xs, create_graph), single)
+    return _unpack(jacobian_rows(y, xs, create_graph), single)
 
 
 def hessian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
@@ -78,7 +78,7 @@ def hessian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     y = _out(f, xs)
     _need_scalar(y, "hessian")
     gs = grad(y, xs, create_graph=True)
-    rows = [_jacobian_rows(g, xs, create_graph) for g in gs]
+    rows = [jacobian_rows(g, xs, create_graph) for g in gs]
     return rows[0][0] if single else tuple(tuple(r) for r in rows)
 
 
@@ -140,7 +140,7 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, r
               raise_exception: bool = True) -> bool:
     """Compare the reverse-mode Jacobian with central finite differences."""
     xs, single = _as_inputs(inputs)
-    analytic = _jacobian_rows(_out(f, xs), xs, False)
+    analytic = jacobian_rows(_out(f, xs), xs, False)
     numeric = numerical_jacobian(f, xs, eps)
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         a = np.asarray(a._v, dtype=np.float64)

@@ -70,8 +70,11 @@ GMUL = Prim("Mul", lambda g, d: 0.0 if g == 0.0 else g * d, _gmul_array, (
     lambda h, a, g, d: gmul(h, d),
     lambda h, a, g, d: gmul(g, h)))
 
+# The identity, as a node of its own: differentiating with respect to an expression's value.
+ALIAS = Prim("Alias", lambda x: x, lambda x: x, (lambda g, a, x: g,))
+
 add, sub, mul, div, pow, gmul = _b(ADD), _b(SUB), _b(MUL), _b(DIV), _b(POW), _b(GMUL)
-neg = _u(NEG)
+neg, alias = _u(NEG), _u(ALIAS)
 
 # --------------------------------------------------------------------------
 # Comparisons: 0/1 masks, no gradient (an empty rule table records nothing).

@@ -6,12 +6,13 @@ from typing import Any, Iterator
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "origin")
+    __slots__ = ("grad_enabled", "anomaly", "origin", "budget")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
         self.origin: Any = None  # stamped on each new node: a source span, or a traceback in anomaly mode
+        self.budget: Any = None  # when set, its tick() runs for every new node (resource limits)
 
 
 state = _State()

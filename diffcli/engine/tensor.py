@@ -89,6 +89,8 @@ class Node:
         self.retained = None  # weakref to the output tensor after retain_grad()
         self.released = False
         self.ctx = None
+        if state.budget is not None:
+            state.budget.tick()
         if state.anomaly and self.origin is None:
             import traceback
             self.origin = traceback.extract_stack()[:-3]

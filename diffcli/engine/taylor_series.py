@@ -1,0 +1,99 @@
+"""Truncated Taylor series arithmetic: the recurrences behind ``taylor.derivatives``.
+
+A series is a list ``[c_0, ..., c_n]`` of normalised coefficients
+(c_k = f^(k)/k!) holding raw values: floats, or numpy arrays that broadcast
+together. Each function returns a list as long as its first argument and
+costs O(n^2) raw operations. The zeroth coefficient ``w0`` is passed in, so it
+is the engine's own forward value; the recurrences only build on it.
+"""
+from __future__ import annotations
+
+
+def mul(u: list, v: list) -> list:
+    """The Cauchy product u v."""
+    return [sum(u[j] * v[k - j] for j in range(k + 1)) for k in range(len(u))]
+
+
+def div(u: list, v: list, w0) -> list:
+    """u / v: from w v = u, w_k = (u_k - sum_{j<k} w_j v_{k-j}) / v_0."""
+    w, v0 = [w0], v[0]
+    for k in range(1, len(u)):
+        w.append((u[k] - sum(w[j] * v[k - j] for j in range(k))) / v0)
+    return w
+
+
+def integ(u: list, g: list, w0) -> list:
+    """w with w' = u' g (g needs n terms): w_k = (1/k) sum_{j=1..k} j u_j g_{k-j}."""
+    ju = [j * c for j, c in enumerate(u)]
+    return [w0] + [sum(ju[j] * g[k - j] for j in range(1, k + 1)) / k for k in range(1, len(u))]
+
+
+def integ_div(u: list, h: list, w0) -> list:
+    """w with h w' = u' (h needs n terms): w_k = (k u_k - sum_{j=1..k-1} j w_j h_{k-j}) / (k h_0).
+
+    log u is h = u; atan u is h = 1 + u^2; asin u is h = sqrt(1 - u^2); and so on.
+    """
+    w, h0 = [w0], h[0]
+    for k in range(1, len(u)):
+        w.append((k * u[k] - sum(j * w[j] * h[k - j] for j in range(1, k))) / (k * h0))
+    return w
+
+
+def exp(u: list, w0) -> list:
+    """w = exp(u) (times any constant in w0): w' = u' w."""
+    ju = [j * c for j, c in enumerate(u)]
+    w = [w0]
+    for k in range(1, len(u)):
+        w.append(sum(ju[j] * w[k - j] for j in range(1, k + 1)) / k)
+    return w
+
+
+def sincos(u: list, s0, c0, sign: float = -1.0) -> tuple:
+    """(sin u, cos u) jointly: s' = u' c, c' = -u' s; with sign=+1, (sinh u, cosh u)."""
+    ju = [j * c for j, c in enumerate(u)]
+    s, c = [s0], [c0]
+    for k in range(1, len(u)):
+        s.append(sum(ju[j] * c[k - j] for j in range(1, k + 1)) / k)
+        c.append(sign * sum(ju[j] * s[k - j] for j in range(1, k + 1)) / k)
+    return s, c
+
+
+def quad(u: list, w0, a: float, b: float, c: float) -> list:
+    """w with w' = u' p, p = a + b w + c w^2: tan (1, 0, 1), tanh (1, 0, -1), sigmoid (0, 1, -1)."""
+    ju = [j * x for j, x in enumerate(u)]
+    n1 = len(u)
+    w, p = [w0], [a + b * w0 + c * w0 * w0]
+    for k in range(1, n1):
+        w.append(sum(ju[j] * p[k - j] for j in range(1, k + 1)) / k)
+        if k < n1 - 1:
+            p.append(b * w[k] + c * sum(w[j] * w[k - j] for j in range(k + 1)))
+    return w
+
+
+def sqrt(u: list, w0) -> list:
+    """w = sqrt(u): from w w = u, w_k = (u_k - sum_{j=1..k-1} w_j w_{k-j}) / (2 w_0)."""
+    w, d = [w0], 2.0 * w0
+    for k in range(1, len(u)):
+        w.append((u[k] - sum(w[j] * w[k - j] for j in range(1, k))) / d)
+    return w
+
+
+def powc(u: list, a, w0) -> list:
+    """w = u^a, a constant: from u w' = a u' w,
+    w_k = sum_{j=1..k} (a j - (k - j)) u_j w_{k-j} / (k u_0). Needs u_0 != 0."""
+    w, u0 = [w0], u[0]
+    for k in range(1, len(u)):
+        w.append(sum((a * j - (k - j)) * u[j] * w[k - j] for j in range(1, k + 1)) / (k * u0))
+    return w
+
+
+def ipow(u: list, m: int) -> list:
+    """u^m for an integer m >= 1 by repeated squaring: exact where u_0 = 0 too."""
+    result = None
+    while True:
+        if m & 1:
+            result = u if result is None else mul(result, u)
+        m >>= 1
+        if not m:
+            return result
+        u = mul(u, u)

@@ -1,0 +1,90 @@
+"""Static checks on a program tree: free variables, definitions, recursion."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..errors import DiffcliError
+from .ast import Definition, Expr
+from .builtins import BUILTINS, CONSTANTS, KEYWORDS
+
+
+def walk(root: Expr) -> Iterator[Expr]:
+    """Every expression under ``root``, in source order, without recursion."""
+    stack = [root]
+    while stack:
+        e = stack.pop()
+        yield e
+        kids = [a for a in e.args if a is not None] + [k[1] for k in e.kwargs]
+        stack.extend(reversed(kids))
+
+
+def free_names(root: Expr) -> list[Expr]:
+    """Name expressions that refer to variables, first appearance first (one per name)."""
+    seen: dict[str, Expr] = {}
+    for e in walk(root):
+        if e.kind == "name" and e.value not in CONSTANTS and e.value not in seen:
+            seen[e.value] = e
+    return list(seen.values())
+
+
+def called(root: Expr) -> set[str]:
+    return {e.value for e in walk(root) if e.kind == "call"}
+
+
+def check_definition(d: Definition, defs: dict[str, Definition]) -> None:
+    """Reject what can never work: shadowed built-ins, stray names, recursion."""
+    where = d.span
+    if d.name in BUILTINS or d.name in CONSTANTS or d.name in KEYWORDS:
+        raise DiffcliError("type", f"'{d.name}' is a built-in name and cannot be redefined").at(where, d.source)
+    seen = set()
+    for p in d.params:
+        if p in BUILTINS or p in CONSTANTS:
+            raise DiffcliError("type", f"parameter '{p}' of {d.name} is a built-in name").at(where, d.source)
+        if p in seen:
+            raise DiffcliError("type", f"parameter '{p}' of {d.name} appears twice").at(where, d.source)
+        seen.add(p)
+    _only_params(d, d.body, set(d.params), "body")
+    if d.grad_name is not None:
+        if len(d.grad_rules) != len(d.params):
+            raise DiffcliError("type", f"{d.name} has {len(d.params)} parameter(s) but its 'with grad' "
+                               f"gives {len(d.grad_rules)} gradient(s): give one per parameter, "
+                               "separated by commas").at(where, d.source)
+        if d.grad_name in d.params:
+            raise DiffcliError("type", f"the gradient's name '{d.grad_name}' is also a parameter").at(
+                where, d.source)
+        for r in d.grad_rules:
+            _only_params(d, r, set(d.params) | {d.grad_name}, "gradient")
+    cycle = _cycle(d, defs)
+    if cycle:
+        raise DiffcliError("type", f"recursive definition: {' -> '.join(cycle)}; diffcli has no "
+                           "conditionals, so recursion would never end").at(where, d.source)
+
+
+def _only_params(d: Definition, body: Expr, allowed: set, part: str) -> None:
+    for e in free_names(body):
+        if e.value not in allowed:
+            raise DiffcliError("name", f"the {part} of {d.name} uses '{e.value}', which is not one of its "
+                               f"parameters ({', '.join(d.params) or 'none'})",
+                               hint=f"add it as a parameter: {d.name}({', '.join(d.params + [e.value])})"
+                               ).at(e.span, d.source)
+
+
+def _cycle(new: Definition, defs: dict[str, Definition]) -> list[str] | None:
+    """A call path from ``new`` back to itself through user definitions, if any."""
+    table = dict(defs)
+    table[new.name] = new
+    stack = [(new.name, [new.name])]
+    seen = set()
+    while stack:
+        name, path = stack.pop()
+        d = table[name]
+        calls = called(d.body)
+        for r in d.grad_rules:
+            calls |= called(r)
+        for c in sorted(calls):
+            if c == new.name:
+                return path + [c]
+            if c in table and c not in seen:
+                seen.add(c)
+                stack.append((c, path + [c]))
+    return None

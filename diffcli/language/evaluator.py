@@ -1,0 +1,328 @@
+"""Program tree -> engine tensors, without recursion over the tree.
+
+Every engine node created here carries its origin (the source text and the
+expression), so errors, anomaly reports and the graph view point at the
+user's text. Non-finite results and points on a kink are noted as events;
+the session turns them into errors or warnings.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .. import engine as E
+from ..engine.backend import all_finite, has_nan
+from ..errors import DiffcliError
+from .ast import Definition, Expr
+from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
+from .limits import Limits
+
+_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
+           "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
+_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
+            "@": "matrix product"}
+
+
+class Event:
+    """Something the user should hear about: where, what, and of which kind."""
+
+    __slots__ = ("kind", "message", "source", "span")
+
+    def __init__(self, kind: str, message: str, source: str, span: tuple) -> None:
+        self.kind, self.message, self.source, self.span = kind, message, source, span
+
+
+class Evaluator:
+    """Evaluates expressions against definitions, within limits, noting events."""
+
+    def __init__(self, definitions: dict[str, Definition], limits: Limits,
+                 attribute: Any = None, track_kinks: bool = False) -> None:
+        self.defs = definitions
+        self.limits = limits
+        self.attribute = attribute  # the REPL's handler for x.grad and friends
+        self.track_kinks = track_kinks
+        self.events: list[Event] = []
+        self.trace: list | None = None  # (source, expr, tensor) per operation, for the graph view
+        self._custom: dict[str, type] = {}
+        self._diff_depth = 0
+
+    # ------------------------------------------------------------------
+    def evaluate(self, root: Expr, env: dict, source: str) -> Any:
+        """The value of ``root`` with ``env`` binding its variables."""
+        values: list = []
+        stack: list = [(root, env, source, 0)]
+        steps = 0
+        budget = self.limits.budget
+        while stack:
+            expr, env_, src, phase = stack.pop()
+            steps += 1
+            if not steps & 4095 and budget is not None:
+                budget.check_time()
+            kind = expr.kind
+            if phase == 0:
+                if kind == "num":
+                    values.append(E.const(expr.value))
+                elif kind == "name":
+                    values.append(self._lookup(expr, env_, src))
+                elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
+                    values.append(self._special(expr, env_, src))
+                else:
+                    stack.append((expr, env_, src, 1))
+                    for k in reversed(expr.kwargs):
+                        stack.append((k[1], env_, src, 0))
+                    for a in reversed(expr.args):
+                        if a is not None:
+                            stack.append((a, env_, src, 0))
+                continue
+            if phase == 2:  # a user function's body has been evaluated
+                continue
+            n = len([a for a in expr.args if a is not None]) + len(expr.kwargs)
+            args = values[len(values) - n:] if n else []
+            del values[len(values) - n:]
+            if kind == "call" and expr.value in self.defs:
+                d = self.defs[expr.value]
+                self._check_arity(expr, d, src)
+                if d.grad_rules:
+                    values.append(self._op(expr, src, self._custom_fn(d).apply, args))
+                    continue
+                stack.append((expr, env_, src, 2))
+                stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
+                continue
+            values.append(self._combine(expr, args, src))
+        return values[-1]
+
+    # ------------------------------------------------------------------
+    def _combine(self, expr: Expr, args: list, src: str) -> Any:
+        kind = expr.kind
+        if kind == "group":
+            return args[0]
+        if kind == "binary":
+            return self._op(expr, src, _BINARY[expr.value], args)
+        if kind == "unary":
+            return self._op(expr, src, E.neg, args) if expr.value == "-" else self._tensor_arg(args[0], expr, src)
+        if kind == "call":
+            return self._call_builtin(expr, args, src)
+        if kind == "tensor":
+            if not args:
+                raise DiffcliError("shape", "an empty tensor literal has no shape").at(expr.span, src)
+            shapes = {a.shape for a in args if isinstance(a, E.Tensor)}
+            if len(shapes) > 1:
+                raise DiffcliError("shape", "ragged tensor literal: its elements have shapes "
+                                   + " and ".join(map(str, sorted(shapes)))).at(expr.span, src)
+            return self._op(expr, src, lambda *xs: E.stack(xs), args)
+        if kind == "index":
+            return self._op(expr, src, lambda t, *ix: E.getitem(t, ix[0] if len(ix) == 1 else ix), args)
+        if kind == "slice":
+            vals = iter(args)
+            parts = [None if a is None else to_int(next(vals), "a slice bound") for a in expr.args]
+            return slice(*parts)
+        if kind == "attr":
+            if self.attribute is None:
+                raise DiffcliError("type", f"attributes such as .{expr.value} exist only in the REPL"
+                                   ).at(expr.span, src)
+            return self.attribute(args[0], expr.value, expr, src)
+        raise DiffcliError("internal", f"unknown expression kind {kind}")  # pragma: no cover
+
+    def _tensor_arg(self, v: Any, expr: Expr, src: str) -> E.Tensor:
+        if not isinstance(v, (E.Tensor, slice)):
+            raise DiffcliError("type", "this value is not a number or a tensor").at(expr.span, src)
+        return v
+
+    def _op(self, expr: Expr, src: str, fn: Any, args: list) -> E.Tensor:
+        """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
+        for a in args:
+            if not isinstance(a, (E.Tensor, slice)):
+                raise DiffcliError("type", f"{_describe(expr)} needs numbers or tensors, not "
+                                   f"{type(a).__name__}").at(expr.span, src)
+        prev = E.engine_state.origin
+        E.engine_state.origin = (src, expr)
+        try:
+            out = fn(*args)
+        except DiffcliError as err:
+            raise err.at(expr.span, src) from None
+        except MemoryError:
+            raise DiffcliError("limit", f"{_describe(expr)} needs more memory than this machine "
+                               "has").at(expr.span, src) from None
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError) as exc:
+            raise DiffcliError("shape" if isinstance(exc, (ValueError, IndexError)) else "type",
+                               f"{_describe(expr)}: {exc}").at(expr.span, src) from None
+        finally:
+            E.engine_state.origin = prev
+        v = out._v
+        if type(v) is not float and v.size > self.limits.max_elements:
+            raise DiffcliError("limit", f"{_describe(expr)} made {v.size:,} elements, over the limit of "
+                               f"{self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
+        if not (v - v == 0.0 if type(v) is float else all_finite(v)):
+            self._note_nonfinite(expr, src, args, v)
+        if self.track_kinks:
+            self._note_kink(expr, src, fn, args)
+        if self.trace is not None:
+            self.trace.append((src, expr, out))
+        return out
+
+    def _note_nonfinite(self, expr: Expr, src: str, args: list, v: Any) -> None:
+        inputs = [a._v for a in args if isinstance(a, E.Tensor)]
+        if has_nan(v):
+            if not any(has_nan(a) for a in inputs):
+                what = "finite inputs" if all(all_finite(a) for a in inputs) else "its inputs"
+                self.events.append(Event("nan", f"{_describe(expr)} made nan from {what}", src, expr.span))
+        elif all(all_finite(a) for a in inputs):
+            self.events.append(Event("inf", f"{_describe(expr)} is infinite", src, expr.span))
+
+    def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
+        prim = getattr(fn, "prim", None)
+        rule = E.KINKS.get(prim)
+        if rule is None or not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
+            return
+        try:
+            hit = rule[0](*[a._v for a in args])
+            hit = bool(hit) if type(hit) is bool else bool(E_any(hit))
+        except Exception:  # noqa: BLE001 - a kink check never stops evaluation
+            return
+        if hit:
+            self.events.append(Event("kink", f"{_describe(expr)} is evaluated at a non-differentiable "
+                                     f"point: {rule[1]}", src, expr.span))
+
+    # ------------------------------------------------------------------
+    def _lookup(self, expr: Expr, env: dict, src: str) -> Any:
+        name = expr.value
+        v = env.get(name)
+        if v is not None:
+            return v
+        if name in CONSTANTS:
+            return E.const(CONSTANTS[name])
+        if name in BUILTINS or name in self.defs:
+            raise DiffcliError("type", f"{name} is a function: call it, as in {name}(x)").at(expr.span, src)
+        raise self.unknown(name, env).at(expr.span, src)
+
+    def unknown(self, name: str, env: dict, what: str = "variable") -> DiffcliError:
+        pool = list(env) + list(CONSTANTS) + (list(BUILTINS) + list(self.defs) if what == "function" else [])
+        close = difflib.get_close_matches(name, pool, n=1)
+        hint = f"did you mean {close[0]}?" if close else None
+        msg = f"unknown {what} '{name}'" + (f": did you mean '{close[0]}'?" if close else "")
+        if what == "variable" and not close:
+            msg += " (bind it with 'at', e.g. ... at " + name + " = 1)"
+        return DiffcliError("name", msg, hint=hint)
+
+    def _check_arity(self, expr: Expr, d: Definition, src: str) -> None:
+        if expr.kwargs:
+            raise DiffcliError("type", f"{d.name} takes no keyword arguments").at(expr.kwargs[0][2], src)
+        if len(expr.args) != len(d.params):
+            raise DiffcliError("type", f"{d.name} takes {len(d.params)} argument(s) "
+                               f"({', '.join(d.params)}), got {len(expr.args)}").at(expr.span, src)
+
+    def _call_builtin(self, expr: Expr, args: list, src: str) -> Any:
+        b = BUILTINS.get(expr.value)
+        if b is None:
+            raise self.unknown(expr.value, {}, "function").at(expr.span, src)
+        nkw = len(expr.kwargs)
+        pos, kwvals = args[:len(args) - nkw], args[len(args) - nkw:]
+        lo, hi = b.arity
+        if len(pos) < lo or (hi is not None and len(pos) > hi):
+            want = f"{lo}" if lo == hi else (f"{lo} to {hi}" if hi is not None else f"at least {lo}")
+            raise DiffcliError("type", f"{b.name} takes {want} argument(s), got {len(pos)}; "
+                               f"for example {b.example}").at(expr.span, src)
+        kwargs = {}
+        for (k, _, kspan), v in zip(expr.kwargs, kwvals):
+            if k not in b.kwargs:
+                raise DiffcliError("type", f"{b.name} has no argument '{k}'"
+                                   + (f" (it takes {', '.join(b.kwargs)})" if b.kwargs else "")).at(kspan, src)
+            kwargs[k] = v
+        if b.size is not None:
+            try:
+                n = b.size(*pos)
+            except DiffcliError as err:
+                raise err.at(expr.span, src) from None
+            if n > self.limits.max_elements:
+                raise DiffcliError("limit", f"{b.name} would make {n:,} elements, over the limit of "
+                                   f"{self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
+        return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
+
+    # ------------------------------------------------------------------
+    def _custom_fn(self, d: Definition) -> type:
+        """A definition with its own gradient becomes an engine Function."""
+        fn = self._custom.get(d.name)
+        if fn is not None:
+            return fn
+        ev = self
+
+        def forward(ctx: Any, *xs: E.Tensor) -> E.Tensor:
+            ctx.save_for_backward(*xs)
+            return ev.evaluate(d.body, dict(zip(d.params, xs)), d.source)
+
+        def backward(ctx: Any, g: E.Tensor) -> tuple:
+            env = dict(zip(d.params, ctx.saved_tensors))
+            env[d.grad_name] = g
+            return tuple(ev.evaluate(r, env, d.source) for r in d.grad_rules)
+
+        fn = type(d.name, (E.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+        self._custom[d.name] = fn
+        return fn
+
+    def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
+        """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
+        from ..functional import jacobian_rows
+        name = expr.value
+        lo, hi = BUILTINS[name].arity
+        if not lo <= len(expr.args) <= hi or expr.kwargs:
+            raise DiffcliError("type", f"{name} takes {lo if lo == hi else f'{lo} or {hi}'} arguments; "
+                               f"for example {BUILTINS[name].example}").at(expr.span, src)
+        body, var = expr.args[0], expr.args[1]
+        if var.kind != "name":
+            raise DiffcliError("type", f"the second argument of {name} must be a variable name").at(var.span, src)
+        order = 1
+        if name == "diff" and len(expr.args) == 3:
+            order = to_int(self.evaluate(expr.args[2], {}, src), "the order")
+            if order < 0:
+                raise DiffcliError("type", "the order of a derivative cannot be negative").at(expr.args[2].span, src)
+        self._diff_depth += max(order, 1)
+        try:
+            if self._diff_depth > self.limits.max_order:
+                raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
+                                   f"{self.limits.max_order} (--max-order)").at(expr.span, src)
+            base = self._lookup(var, env, src)
+            x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
+            inner = dict(env)
+            inner[var.value] = x
+            y = self.evaluate(body, inner, src)
+            with E.origin((src, expr)):
+                if name == "jacobian":
+                    return jacobian_rows(y, (x,), create_graph=True)[0]
+                if y.size != 1:
+                    raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
+                                       f"{y.shape}; use jacobian({_text(body, src)}, {var.value}) or "
+                                       f"sum(...)").at(body.span, src)
+                if name == "hessian":
+                    (g,) = E.grad(y, (x,), create_graph=True)
+                    return jacobian_rows(g, (x,), create_graph=True)[0]
+                for _ in range(order):
+                    (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
+                    if order > 1 and y.size != 1:
+                        raise DiffcliError("shape", "diff of order above 1 needs a scalar variable; use "
+                                           "hessian for a vector").at(var.span, src)
+                return y
+        finally:
+            self._diff_depth -= max(order, 1)
+
+
+def E_any(v: Any) -> bool:  # noqa: N802
+    from ..engine.backend import np
+    return bool(np.any(v))
+
+
+def _text(expr: Expr, src: str) -> str:
+    return src[expr.span[0]:expr.span[1]]
+
+
+def _describe(expr: Expr) -> str:
+    if expr.kind == "call":
+        return f"{expr.value}(...)"
+    if expr.kind == "binary":
+        return _OPNAMES.get(expr.value, f"'{expr.value}'")
+    if expr.kind == "unary":
+        return "negation"
+    if expr.kind == "tensor":
+        return "the tensor literal"
+    if expr.kind == "index":
+        return "indexing"
+    return expr.kind

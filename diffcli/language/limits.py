@@ -1,0 +1,48 @@
+"""Resource limits: every one has a default, a CLI option, and a `limit` error past it."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..errors import DiffcliError
+
+
+@dataclass
+class Limits:
+    max_elements: int = 10**8        # elements in one tensor           --max-elements
+    max_length: int = 5_000_000      # characters in one program        --max-length
+    max_depth: int = 200_000         # nesting depth of an expression    --max-depth
+    max_nodes: int = 5_000_000       # graph nodes per program           --max-nodes
+    max_order: int = 64              # nested derivative order (reverse) --max-order
+    timeout: float = 60.0            # seconds per program               --timeout
+    budget: "Budget | None" = field(default=None, repr=False)
+
+    def start(self) -> "Budget":
+        """A fresh budget for one program."""
+        self.budget = Budget(self.max_nodes, self.timeout)
+        return self.budget
+
+
+class Budget:
+    """Counts graph nodes and watches the clock while one program runs."""
+
+    __slots__ = ("left", "max_nodes", "deadline", "timeout")
+
+    def __init__(self, max_nodes: int, timeout: float) -> None:
+        self.left = max_nodes
+        self.max_nodes = max_nodes
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+
+    def tick(self) -> None:
+        self.left -= 1
+        if not self.left & 1023:  # every 1024 nodes: cheap enough for the hot path
+            if self.left < 0:
+                raise DiffcliError("limit", f"the computation graph grew past {self.max_nodes:,} nodes "
+                                   "(--max-nodes); a high derivative order grows it fast: "
+                                   "diff --order uses Taylor mode, which does not")
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise DiffcliError("limit", f"the program ran past the time limit of {self.timeout:g} s (--timeout)")
