@@ -165,9 +165,9 @@ class Evaluator:
         if has_nan(v):
             if not any(has_nan(a) for a in inputs):
                 what = "finite inputs" if all(all_finite(a) for a in inputs) else "its inputs"
-                self.events.append(Event("nan", f"{_describe(expr)} made nan from {what}", src, expr.span))
+                self.events.append(Event("nan", f"'{_snippet(expr, src)}' made nan from {what}", src, expr.span))
         elif all(all_finite(a) for a in inputs):
-            self.events.append(Event("inf", f"{_describe(expr)} is infinite", src, expr.span))
+            self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
     def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
         prim = getattr(fn, "prim", None)
@@ -180,7 +180,7 @@ class Evaluator:
         except Exception:  # noqa: BLE001 - a kink check never stops evaluation
             return
         if hit:
-            self.events.append(Event("kink", f"{_describe(expr)} is evaluated at a non-differentiable "
+            self.events.append(Event("kink", f"'{_snippet(expr, src)}' is at a non-differentiable "
                                      f"point: {rule[1]}", src, expr.span))
 
     # ------------------------------------------------------------------
@@ -198,7 +198,7 @@ class Evaluator:
     def unknown(self, name: str, env: dict, what: str = "variable") -> DiffcliError:
         pool = list(env) + list(CONSTANTS) + (list(BUILTINS) + list(self.defs) if what == "function" else [])
         close = difflib.get_close_matches(name, pool, n=1)
-        hint = f"did you mean {close[0]}?" if close else None
+        hint = None
         msg = f"unknown {what} '{name}'" + (f": did you mean '{close[0]}'?" if close else "")
         if what == "variable" and not close:
             msg += " (bind it with 'at', e.g. ... at " + name + " = 1)"
@@ -284,8 +284,9 @@ class Evaluator:
             x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
             inner = dict(env)
             inner[var.value] = x
-            y = self.evaluate(body, inner, src)
-            with E.origin((src, expr)):
+            with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
+                y = self.evaluate(body, inner, src)
+            with E.origin((src, expr)), E.enable_grad():
                 if name == "jacobian":
                     return jacobian_rows(y, (x,), create_graph=True)[0]
                 if y.size != 1:
@@ -312,6 +313,11 @@ def E_any(v: Any) -> bool:  # noqa: N802
 
 def _text(expr: Expr, src: str) -> str:
     return src[expr.span[0]:expr.span[1]]
+
+
+def _snippet(expr: Expr, src: str, width: int = 40) -> str:
+    t = " ".join(_text(expr, src).split())
+    return t if len(t) <= width else t[:width - 3] + "..."
 
 
 def _describe(expr: Expr) -> str:

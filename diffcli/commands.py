@@ -1,0 +1,209 @@
+"""What each one-shot command computes: program text + options -> a result dict of tensors."""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from . import engine as E
+from .errors import DiffcliError
+from .functional import jacobian_rows
+from .session import Options, Prepared, Session
+
+FD_STEP = 6.06e-6  # about eps^(1/3): balances truncation against rounding for central differences
+
+
+def run(session: Session, command: str, text: str, options: Options) -> dict:
+    """Run one program under the session's limits; a result dict or a DiffcliError."""
+    fn = COMMANDS[command]
+    budget = session.limits.start()
+    E.engine_state.budget = budget
+    try:
+        if options.detect_anomaly:
+            with E.detect_anomaly():
+                return fn(session, text, options)
+        return fn(session, text, options)
+    except DiffcliError as err:
+        origin = getattr(err, "origin", None)
+        if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) from the backward pass
+            src, expr = origin
+            err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
+            err.at(expr.span, src)
+        raise
+    except RecursionError:
+        raise DiffcliError("limit", "the program is nested too deeply to evaluate (--max-depth)") from None
+    except MemoryError:
+        raise DiffcliError("limit", "the program needs more memory than this machine has "
+                           "(--max-elements, --max-nodes)") from None
+    finally:
+        E.engine_state.budget = None
+        session.limits.budget = None
+
+
+def _wrt(p: Prepared, options: Options) -> list[str]:
+    names = options.wrt if options.wrt is not None else p.order
+    for n in names:
+        if n not in p.values:
+            raise DiffcliError("name", f"--wrt names '{n}', which is not bound (bind it with 'at' or --at)")
+    return list(names)
+
+
+def _scalar(y: E.Tensor, what: str, p: Prepared) -> None:
+    if y.size != 1:
+        raise DiffcliError("shape", f"{what} needs a scalar program, but its value has shape {y.shape}; "
+                           "use jacobian for every output, or --seed for one vector-Jacobian product"
+                           if what == "grad" else
+                           f"{what} needs a scalar program, but its value has shape {y.shape}").at(
+                               p.program.expr.span, p.source)
+
+
+def cmd_eval(session: Session, text: str, options: Options) -> dict:
+    p = session.prepare(text, options)
+    env, _ = p.env()
+    with E.no_grad():
+        y = p.evaluate(env)
+    return {"value": y, "warnings": session.warnings(p, [y])}
+
+
+def _forward(session: Session, text: str, options: Options) -> tuple:
+    p = session.prepare(text, options, track_kinks=True)
+    names = _wrt(p, options)
+    env, leaves = p.env(names)
+    return p, names, leaves, p.evaluate(env)
+
+
+def cmd_grad(session: Session, text: str, options: Options) -> dict:
+    p, names, leaves, y = _forward(session, text, options)
+    seed = None
+    if options.seed is not None:
+        seed = session.constant(options.seed, p.evaluator, "--seed")
+        if seed.shape != y.shape and not (seed.size == 1 and y.size == 1):
+            raise DiffcliError("shape", f"--seed has shape {seed.shape} but the value has shape {y.shape}; "
+                               "they must match")
+        seed = E.reshape(seed, y.shape)
+    else:
+        _scalar(y, "grad", p)
+        if y.shape:
+            y = E.reshape(y, ())
+    grads = E.grad(y, leaves, seed)
+    return {"value": y, "grad": dict(zip(names, grads)), "warnings": session.warnings(p, [y])}
+
+
+def cmd_jacobian(session: Session, text: str, options: Options) -> dict:
+    p, names, leaves, y = _forward(session, text, options)
+    rows = jacobian_rows(y, tuple(leaves), create_graph=False) if leaves else []
+    return {"value": y, "jacobian": dict(zip(names, rows)), "warnings": session.warnings(p, [y])}
+
+
+def cmd_hessian(session: Session, text: str, options: Options) -> dict:
+    p, names, leaves, y = _forward(session, text, options)
+    _scalar(y, "hessian", p)
+    y = E.reshape(y, ()) if y.shape else y
+    grads = E.grad(y, leaves, create_graph=True)
+    hess = {}
+    for u, g in zip(names, grads):
+        rows = jacobian_rows(g, tuple(leaves), create_graph=False)
+        hess[u] = dict(zip(names, rows))
+    return {"value": y, "hessian": hess, "warnings": session.warnings(p, [y])}
+
+
+def cmd_diff(session: Session, text: str, options: Options) -> dict:
+    p = session.prepare(text, options, track_kinks=True)
+    names = _wrt(p, options)
+    if options.wrt is None and len(names) != 1:
+        raise DiffcliError("type", f"diff needs --wrt: the program has {len(names)} variables "
+                           f"({', '.join(names) or 'none'})")
+    if len(names) > 1 and options.order != 1:
+        raise DiffcliError("usage", "give either --order with one variable or a list of variables, not both")
+    seq = names * options.order if len(names) == 1 else names
+    unique = list(dict.fromkeys(seq))
+    env, leaves = p.env(unique)
+    by_name = dict(zip(unique, leaves))
+    for n, leaf in by_name.items():
+        if leaf.size != 1:
+            raise DiffcliError("shape", f"diff differentiates with respect to scalars; '{n}' has shape "
+                               f"{leaf.shape}: use jacobian or hessian")
+    y = p.evaluate(env)
+    _scalar(y, "diff", p)
+    y = E.reshape(y, ()) if y.shape else y
+    derivs = _taylor(y, by_name[seq[0]], len(seq)) if len(unique) == 1 and len(seq) > 1 else None
+    if derivs is None:
+        derivs, cur = [], y
+        for i, n in enumerate(seq):
+            (cur,) = E.grad(cur, (by_name[n],), create_graph=i + 1 < len(seq))
+            derivs.append(cur)
+    out = {"value": y, "wrt": seq, "derivative": derivs[-1], "warnings": session.warnings(p, [y])}
+    if options.all_orders:
+        out["derivatives"] = derivs
+    return out
+
+
+def _taylor(y: E.Tensor, x: E.Tensor, order: int) -> list | None:
+    """All derivatives up to ``order`` by Taylor mode (polynomial in the order), when every
+    primitive on the way has a series rule; None to fall back to nested reverse mode."""
+    try:
+        from .engine.taylor import derivatives
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        vals = derivatives(y, x, order)
+    except NotImplementedError:
+        return None
+    return [E.const(v) for v in vals[1:]]
+
+
+def cmd_check(session: Session, text: str, options: Options) -> dict:
+    p, names, leaves, y = _forward(session, text, options)
+    _scalar(y, "check", p)
+    grads = E.grad(E.reshape(y, ()) if y.shape else y, leaves)
+    per_var, worst_abs, worst_rel, ok = {}, 0.0, 0.0, True
+    for n, g, leaf in zip(names, grads, leaves):
+        numeric = _central_differences(p, n, leaf)
+        analytic = [float(v) for v in _flat(g._v)]
+        abs_errs = [abs(a - b) for a, b in zip(analytic, numeric)]
+        rel_errs = [e / max(abs(a), abs(b), 1e-300) if e else 0.0 for e, a, b in zip(abs_errs, analytic, numeric)]
+        var_ok = all(e <= options.tol * max(1.0, abs(b)) for e, b in zip(abs_errs, numeric))
+        ok = ok and var_ok
+        worst_abs = max([worst_abs] + abs_errs)
+        worst_rel = max([worst_rel] + rel_errs)
+        per_var[n] = {"grad": g, "numeric": E.reshape(E.tensor(numeric), leaf.shape),
+                      "max_abs_error": max(abs_errs, default=0.0), "max_rel_error": max(rel_errs, default=0.0),
+                      "ok": var_ok}
+    return {"ok": ok, "max_abs_error": worst_abs, "max_rel_error": worst_rel, "tolerance": options.tol,
+            "value": y, "variables": per_var, "warnings": session.warnings(p, [y])}
+
+
+def _flat(v: Any) -> list:
+    return [v] if type(v) is float else list(v.reshape(-1))
+
+
+def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
+    base = _flat(leaf._v)
+    out = []
+    for k, xk in enumerate(base):
+        h = FD_STEP * max(1.0, abs(xk))
+        vals = []
+        for sgn in (1.0, -1.0):
+            pert = list(base)
+            pert[k] = xk + sgn * h
+            env, _ = p.env()
+            env[name] = E.reshape(E.tensor(pert), leaf.shape)
+            with E.no_grad():
+                vals.append(p.evaluate(env).item())
+        out.append((vals[0] - vals[1]) / (2 * h) if all(map(math.isfinite, vals)) else math.nan)
+    return out
+
+
+def cmd_graph(session: Session, text: str, options: Options) -> dict:
+    from .graphview import build
+    p = session.prepare(text, options, track_kinks=True)
+    names = _wrt(p, options)
+    env, leaves = p.env(names)
+    p.evaluator.trace = []
+    y = p.evaluate(env)
+    return build(p, dict(zip(names, leaves)), y) | {"warnings": session.warnings(p, [y])}
+
+
+COMMANDS: dict[str, Callable[[Session, str, Options], dict]] = {
+    "eval": cmd_eval, "grad": cmd_grad, "jacobian": cmd_jacobian, "hessian": cmd_hessian,
+    "diff": cmd_diff, "check": cmd_check, "graph": cmd_graph,
+}

@@ -1,0 +1,197 @@
+"""Results and errors as text for people or as JSON Lines for scripts."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .engine import Tensor
+from .errors import DiffcliError
+
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+# ---------------------------------------------------------------- JSON
+def plain(v: Any) -> Any:
+    """JSON-ready data: tensors as numbers or nested lists, non-finite numbers as strings."""
+    if isinstance(v, Tensor):
+        v = v._v
+    if type(v) is float:
+        return v if math.isfinite(v) else ("nan" if v != v else ("inf" if v > 0 else "-inf"))
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, (str, bool, int)) or v is None:
+        return v
+    if hasattr(v, "tolist"):  # a numpy array
+        return _finite_lists(v.tolist())
+    return str(v)
+
+
+def _finite_lists(x: Any) -> Any:
+    if isinstance(x, list):
+        return [_finite_lists(i) for i in x]
+    return plain(float(x))
+
+
+JSON_KEYS = {
+    "eval": ("value",), "grad": ("value", "grad"), "jacobian": ("value", "jacobian"),
+    "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
+    "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "variables"),
+    "graph": ("nodes", "edges"),
+}
+
+
+def result_json(command: str, result: dict) -> str:
+    out = {k: plain(result[k]) for k in JSON_KEYS[command] if k in result}
+    if result.get("warnings"):
+        out["warnings"] = list(result["warnings"])
+    return json.dumps(out, allow_nan=False, separators=(", ", ": "))
+
+
+def error_json(err: DiffcliError, line: int | None = None) -> str:
+    body = {"kind": err.kind, "message": err.message,
+            "line": line if line is not None else err.line, "column": err.column}
+    if err.hint:
+        body["hint"] = err.hint
+    return json.dumps({"error": body}, allow_nan=False)
+
+
+# ---------------------------------------------------------------- text
+class Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _sgr(self, code: str, s: str) -> str:
+        return f"\x1b[{code}m{s}\x1b[0m" if self.color else s
+
+    def label(self, s: str) -> str:
+        return self._sgr("36", s)
+
+    def warn(self, s: str) -> str:
+        return self._sgr("33", s)
+
+    def error(self, s: str) -> str:
+        return self._sgr("1;31", s)
+
+    def dim(self, s: str) -> str:
+        return self._sgr("2", s)
+
+
+def fmt(v: Any, precision: int | None = None) -> str:
+    """A number or tensor as numpy prints it; shortest round-trip digits unless ``precision``."""
+    if isinstance(v, Tensor):
+        v = v._v
+    if type(v) is float:
+        if not math.isfinite(v):
+            return "nan" if v != v else ("inf" if v > 0 else "-inf")
+        return repr(v) if precision is None else f"{v:.{precision}g}"
+    from .engine.backend import np
+    return np.array2string(np.asarray(v), precision=precision if precision is not None else 17,
+                           floatmode="maxprec", separator=", ")
+
+
+def _d(names: list[str]) -> str:
+    """∂/∂x, ∂²/∂x∂y, d³/dx³ (ordinary when only one variable is involved)."""
+    n = len(names)
+    power = str(n).translate(SUPERSCRIPT) if n > 1 else ""
+    if len(set(names)) == 1:
+        return f"∂{power}/∂{names[0]}{power}"
+    return f"∂{power}/" + "".join(f"∂{x}" for x in names)
+
+
+def result_text(command: str, result: dict, style: Style, precision: int | None = None) -> str:
+    rows: list[tuple[str, Any]] = []
+    if command == "graph":
+        return graph_text(result, style, precision)
+    if command == "check":
+        rows.append(("ok", "yes" if result["ok"] else "NO"))
+        rows.append(("max abs error", f"{result['max_abs_error']:.3g}"))
+        rows.append(("max rel error", f"{result['max_rel_error']:.3g}"))
+        for name, info in result["variables"].items():
+            rows.append((f"{_d([name])} reverse", fmt(info["grad"], precision)))
+            rows.append((f"{_d([name])} numeric", fmt(info["numeric"], precision)))
+    else:
+        rows.append(("value", fmt(result["value"], precision)))
+    if command == "grad":
+        rows += [(_d([n]), fmt(g, precision)) for n, g in result["grad"].items()]
+    elif command == "jacobian":
+        rows += [(f"J {_d([n])}", fmt(g, precision)) for n, g in result["jacobian"].items()]
+    elif command == "hessian":
+        rows += [(_d([u, v]), fmt(h, precision)) for u, row in result["hessian"].items() for v, h in row.items()]
+    elif command == "diff":
+        wrt = result["wrt"]
+        if "derivatives" in result:
+            rows += [(_d(wrt[:k + 1]), fmt(d, precision)) for k, d in enumerate(result["derivatives"])]
+        else:
+            rows.append((_d(wrt), fmt(result["derivative"], precision)))
+    width = max(len(r[0]) for r in rows)
+    lines = []
+    for label, text in rows:
+        pad = " " * (width + 2)
+        body = str(text).replace("\n", "\n" + pad)
+        lines.append(style.label(label.ljust(width)) + "  " + body)
+    lines += [style.warn("warning: " + w) for w in result.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
+    """An indented tree from the result down to the variables."""
+    nodes, edges = result["nodes"], result["edges"]
+    parents: dict[int, list[int]] = {}
+    for a, b in edges:
+        parents.setdefault(b, []).append(a)
+    root = nodes[-1]["id"] if nodes else None
+    lines: list[str] = []
+    stack = [(root, 0)] if root is not None else []
+    while stack:
+        i, depth = stack.pop()
+        n = nodes[i]
+        grad = "" if n["grad"] is None else f"  grad {fmt(n['grad'], precision)}"
+        where = f" @{n['line']}:{n['column']}" if n["line"] else ""
+        shape = "x".join(map(str, n["shape"])) or "scalar"
+        flags = "leaf" if n["is_leaf"] else ""
+        flags += (", " if flags else "") + "requires grad" if n["requires_grad"] else ""
+        value = fmt(n["value"], precision).replace("\n", " ")
+        lines.append("  " * depth + style.label(n["op"]) + f" {n['text']!r}{where}  [{shape}] "
+                     f"value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
+        for p in reversed(parents.get(i, [])):
+            stack.append((p, depth + 1))
+    return "\n".join(lines + [style.warn("warning: " + w) for w in result.get("warnings", [])])
+
+
+def graph_dot(result: dict) -> str:
+    out = ["digraph diffcli {", "  rankdir=BT;", '  node [shape=box, fontname="monospace"];']
+    for n in result["nodes"]:
+        label = f"{n['op']}\\n{_esc(n['text'])}\\nshape {tuple(n['shape'])}"
+        if n["grad"] is not None:
+            label += f"\\ngrad {_esc(fmt(n['grad'], 6))}"
+        out.append(f'  n{n["id"]} [label="{label}"];')
+    out += [f"  n{a} -> n{b};" for a, b in result["edges"]]
+    return "\n".join(out + ["}"])
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:
+    where = ""
+    if err.line is not None:
+        where = f" (line {line if line is not None else err.line}, column {err.column})"
+    elif line is not None:
+        where = f" (line {line})"
+    out = [style.error(f"error: {err.kind}: ") + err.message + where]
+    if err.source is not None and err.line is not None:
+        src_line = err.source.split("\n")[err.line - 1]
+        shown = src_line.replace("\t", " ")
+        caret_at = err.column - 1
+        if len(shown) > 100:  # keep the caret in view on very long lines
+            start = max(0, caret_at - 50)
+            shown, caret_at = ("..." if start else "") + shown[start:start + 100], caret_at - start + (3 if start else 0)
+        out.append("  " + shown)
+        out.append("  " + " " * caret_at + style.error("^"))
+    if err.hint:
+        out.append(style.dim("  hint: " + err.hint))
+    return "\n".join(out)

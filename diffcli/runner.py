@@ -1,0 +1,106 @@
+"""Runs one command on one program or on a batch from standard input, and prints the answers."""
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any, Iterator
+
+from .commands import run
+from .errors import DiffcliError
+from .language.limits import Limits
+from .render import Style, error_json, error_text, graph_dot, result_json, result_text
+from .session import Options, Session
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def options_from(kw: dict) -> Options:
+    limits = Limits(max_elements=kw["max_elements"], max_length=kw["max_length"], max_depth=kw["max_depth"],
+                    max_nodes=kw["max_nodes"], max_order=kw["max_order"], timeout=kw["timeout"])
+    order = kw.get("order", 1)
+    if order is not None and order < 1:
+        import click
+        raise click.BadParameter("the order must be at least 1", param_hint="--order")
+    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1:
+        import click
+        raise click.BadParameter("give --order with one variable, or list the variables (--wrt x,y,x)",
+                                 param_hint="--order")
+    return Options(at=list(kw["at"]), wrt=kw["wrt"], seed=kw.get("seed"), order=order,
+                   all_orders=kw.get("all_orders", False), tol=kw.get("tol", 1e-6),
+                   detect_anomaly=kw["detect_anomaly"], limits=limits)
+
+
+def run_cli(command: str, kw: dict) -> int:
+    from .cli import color_enabled
+    options = options_from(kw)
+    session = Session(options.limits)
+    out, err = sys.stdout, sys.stderr
+    style_out, style_err = Style(color_enabled(out)), Style(color_enabled(err))
+    as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
+    fmt = kw.get("fmt", "text")
+    failed = False
+    batch = kw["program"] == "-"
+    for lineno, text, bad in (_stdin_programs() if batch else [(None, kw["program"], None)]):
+        try:
+            if bad is not None:
+                raise bad
+            result = run(session, command, text, options)
+        except DiffcliError as e:
+            failed = True
+            _report(e, lineno, as_json, style_err, out, err)
+            continue
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+            failed = True
+            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                             hint="please report this; --debug shows the traceback")
+            if debug:
+                traceback.print_exc()
+            _report(e, lineno, as_json, style_err, out, err)
+            continue
+        if as_json:
+            out.write(result_json(command, result) + "\n")
+        elif command == "graph" and fmt == "dot":
+            out.write(graph_dot(result) + "\n")
+        else:
+            if batch:
+                out.write(style_out.dim(f"[{lineno}] {text.strip()}") + "\n")
+            out.write(result_text(command, result, style_out, precision) + "\n")
+        if command == "check" and not result["ok"]:
+            failed = True
+        if batch:
+            out.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, out: Any, err: Any) -> None:
+    if lineno is not None and e.line is not None and e.line != 1:
+        e.message += f" (line {e.line} of the program)"
+    if as_json:
+        out.write(error_json(e, lineno) + "\n")
+    else:
+        err.write((f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n")
+        err.flush()
+
+
+def _stdin_programs() -> Iterator[tuple[int, str, DiffcliError | None]]:
+    """(line number, program, error) for each non-blank, non-comment line of standard input."""
+    import click
+    stream = click.get_binary_stream("stdin")
+    for lineno, raw in enumerate(stream, start=1):
+        raw = raw.rstrip(b"\n").rstrip(b"\r")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield lineno, "", DiffcliError("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})",
+                                           line=lineno, column=exc.start + 1)
+            continue
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if "\x00" in text:
+            col = text.index("\x00") + 1
+            yield lineno, text, DiffcliError("parse", "the line contains a NUL byte", line=lineno, column=col)
+            continue
+        yield lineno, text, None

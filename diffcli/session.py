@@ -1,0 +1,176 @@
+"""One evaluation API for the CLI and the REPL: program text in, result or DiffcliError out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import engine as E
+from .engine.backend import has_nan
+from .errors import DiffcliError, line_col
+from .language.analysis import check_definition, free_names
+from .language.ast import Definition, Program
+from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
+from .language.evaluator import Evaluator
+from .language.limits import Limits
+from .language.parser import parse
+
+
+@dataclass
+class Options:
+    """What a command asks for, besides the program."""
+    at: list[tuple[str, str]] = field(default_factory=list)  # --at NAME=VALUE, in order
+    wrt: list[str] | None = None
+    seed: str | None = None
+    order: int = 1
+    all_orders: bool = False
+    tol: float = 1e-6
+    detect_anomaly: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Prepared:
+    """A parsed program with its variables bound, ready for a command."""
+    program: Program
+    evaluator: Evaluator
+    values: dict[str, E.Tensor]      # every bound name -> its value
+    order: list[str]                 # free variables, in order of first appearance
+
+    @property
+    def source(self) -> str:
+        return self.program.source
+
+    def env(self, wrt: list[str] = ()) -> tuple[dict, list]:
+        """Bindings with a fresh leaf that requires grad for each name in ``wrt``."""
+        env = {n: v for n, v in self.values.items()}
+        leaves = []
+        for n in wrt:
+            leaf = E.tensor(self.values[n]._v, requires_grad=True)
+            env[n] = leaf
+            leaves.append(leaf)
+        return env, leaves
+
+    def evaluate(self, env: dict) -> E.Tensor:
+        return self.evaluator.evaluate(self.program.expr, env, self.source)
+
+
+class Session:
+    """Definitions persist across programs (the REPL); each program is otherwise independent."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self.definitions: dict[str, Definition] = {}
+
+    # ------------------------------------------------------------------
+    def prepare(self, text: str, options: Options, extra: dict | None = None,
+                track_kinks: bool = False, attribute: Any = None) -> Prepared:
+        """Parse, check, and bind: everything up to evaluation."""
+        lim = self.limits
+        if len(text) > lim.max_length:
+            raise DiffcliError("limit", f"the program has {len(text):,} characters, over the limit of "
+                               f"{lim.max_length:,} (--max-length)")
+        if "\x00" in text:
+            raise DiffcliError("parse", "the program contains a NUL byte").at(
+                (text.index("\x00"), text.index("\x00") + 1), text)
+        program = parse(text)
+        if program.expr is None:
+            raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
+                (len(text), len(text)), text)
+        deep = max([program.expr.depth] + [d.body.depth for d in program.definitions])
+        if deep > lim.max_depth:
+            raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
+                               f"{lim.max_depth:,} (--max-depth)")
+        defs = dict(self.definitions)
+        for d in program.definitions:
+            check_definition(d, defs)
+            defs[d.name] = d
+        ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
+        values = dict(extra or {})
+        values.update(self._bindings(options.at, program, ev))
+        names = [e for e in free_names(program.expr)]
+        unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
+        if unbound:
+            first = unbound[0]
+            if len(unbound) == 1:
+                raise ev.unknown(first.value, values).at(first.span, text)
+            listed = ", ".join(e.value for e in unbound)
+            raise DiffcliError("name", f"unbound variables: {listed} (bind them with 'at', e.g. "
+                               f"... at {unbound[0].value} = 1, or --at)").at(first.span, text)
+        return Prepared(program, ev, values, [e.value for e in names if e.value in values])
+
+    def commit(self, prepared: Prepared) -> None:
+        """Keep a program's definitions for later programs (the REPL, after success)."""
+        for d in prepared.program.definitions:
+            self.definitions[d.name] = d
+
+    def _bindings(self, at: list[tuple[str, str]], program: Program, ev: Evaluator) -> dict:
+        out: dict[str, E.Tensor] = {}
+        for name, text in at:
+            _bindable(name, None, text)
+            if name in out:
+                raise DiffcliError("type", f"'{name}' is bound twice by --at")
+            out[name] = self.constant(text, ev, f"--at {name}")
+        own: dict[str, E.Tensor] = {}
+        for b in program.bindings:
+            _bindable(b.name, b.span, program.source)
+            if b.name in own:
+                raise DiffcliError("type", f"'{b.name}' is bound twice in the 'at' clause").at(b.span, program.source)
+            own[b.name] = self._const_expr(b.expr, ev, program.source)
+        out.update(own)  # the program's own clause wins over --at
+        return out
+
+    def constant(self, text: str, ev: Evaluator | None = None, what: str = "the value") -> E.Tensor:
+        """A constant expression (an --at value, a seed): no free variables."""
+        ev = ev or Evaluator(dict(self.definitions), self.limits)
+        try:
+            program = parse(text)
+        except DiffcliError as err:
+            err.message = f"{what}: {err.message}"
+            raise
+        if program.bindings or program.definitions or program.expr is None:
+            raise DiffcliError("parse", f"{what} must be a single constant expression, got {text!r}")
+        return self._const_expr(program.expr, ev, text)
+
+    def _const_expr(self, expr: Any, ev: Evaluator, source: str) -> E.Tensor:
+        for e in free_names(expr):
+            if e.value not in CONSTANTS:
+                raise DiffcliError("name", f"a bound value must be constant, but it uses the variable "
+                                   f"'{e.value}'").at(e.span, source)
+        with E.no_grad():
+            v = ev.evaluate(expr, {}, source)
+        if not isinstance(v, E.Tensor):
+            raise DiffcliError("type", "a bound value must be a number or a tensor").at(expr.span, source)
+        return v.detach()
+
+    def warnings(self, prepared: Prepared, results: list[E.Tensor]) -> list[str]:
+        """Turn the evaluator's events into warnings, or into a domain error when a NaN
+        created from finite inputs reached a result."""
+        out = []
+        ev = prepared.evaluator
+        nan_events = [e for e in ev.events if e.kind == "nan"]
+        reached = any(has_nan(r._v) for r in results)
+        if nan_events and reached:
+            first = nan_events[0]
+            raise DiffcliError("domain", first.message + ": the result is not a real number",
+                               hint="check the function's domain at this point").at(first.span, first.source)
+        seen = set()
+        for e in ev.events:
+            line, col = line_col(e.source, e.span[0])
+            where = f"{line}:{col}"
+            if e.kind == "nan":
+                msg = f"{where}: {e.message}, but the result does not depend on it (where() masked it)"
+            else:
+                msg = f"{where}: {e.message}"
+            if msg not in seen:
+                seen.add(msg)
+                out.append(msg)
+        if reached and not nan_events:
+            out.append("the result contains nan (from a nan input or constant)")
+        return out
+
+
+def _bindable(name: str, span: Any, source: str | None) -> None:
+    if name in CONSTANTS or name in BUILTINS or name in KEYWORDS:
+        what = "constant" if name in CONSTANTS else "built-in name"
+        err = DiffcliError("type", f"'{name}' is a {what} and cannot be rebound")
+        raise err.at(span, source) if span else err
