@@ -80,16 +80,44 @@ class Style:
 
 
 def fmt(v: Any, precision: int | None = None) -> str:
-    """A number or tensor as numpy prints it; shortest round-trip digits unless ``precision``."""
+    """A number or tensor, numbers in the shortest digits that round-trip unless ``precision``;
+    arrays bracketed and aligned like numpy's, long ones elided."""
     if isinstance(v, Tensor):
         v = v._v
     if type(v) is float:
-        if not math.isfinite(v):
-            return "nan" if v != v else ("inf" if v > 0 else "-inf")
-        return repr(v) if precision is None else f"{v:.{precision}g}"
-    from .engine.backend import np
-    return np.array2string(np.asarray(v), precision=precision if precision is not None else 17,
-                           floatmode="maxprec", separator=", ")
+        return _num(v, precision)
+    shape = v.shape
+    flat = v.reshape(-1).tolist()
+    if len(flat) > 1000:  # like numpy: the first and last three along each axis
+        from .engine.backend import np
+        return np.array2string(v, precision=precision or 8, separator=", ", threshold=1000)
+    cells = [_num(x, precision) for x in flat]
+    if len(shape) > 1:  # align the columns of matrices
+        width = max((len(c) for c in cells), default=0)
+        cells = [c.rjust(width) for c in cells]
+    return _nest(cells, shape, 0, 1)
+
+
+def _num(x: float, precision: int | None) -> str:
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return repr(x) if precision is None else f"{x:.{precision}g}"
+
+
+def _nest(cells: list[str], shape: tuple, start: int, indent: int) -> str:
+    if not shape:
+        return cells[start]
+    n, rest = shape[0], shape[1:]
+    step = 1
+    for s in rest:
+        step *= s
+    parts = [_nest(cells, rest, start + i * step, indent + 1) for i in range(n)]
+    if not rest:
+        return "[" + ", ".join(parts) + "]"
+    sep = "," + "\n" * len(rest) + " " * indent
+    return "[" + sep.join(parts) + "]"
 
 
 def _d(names: list[str]) -> str:
@@ -131,7 +159,7 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
     for label, text in rows:
         pad = " " * (width + 2)
         body = str(text).replace("\n", "\n" + pad)
-        lines.append(style.label(label.ljust(width)) + "  " + body)
+        lines.append(style.label(label.ljust(width)) + "  " + "\n".join(x.rstrip() for x in body.split("\n")))
     lines += [style.warn("warning: " + w) for w in result.get("warnings", [])]
     return "\n".join(lines)
 
