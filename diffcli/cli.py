@@ -85,8 +85,25 @@ EPILOG_DASH = ("A program that starts with '-' needs '--' before it: diffcli eva
                "PROGRAM '-' reads one program per line from standard input.")
 
 
+def _builtins_epilog() -> str:
+    from .language.builtins import BUILTINS, CONSTANTS
+    names = " ".join(BUILTINS) + " | constants: " + " ".join(CONSTANTS)
+    return ("Run 'diffcli COMMAND --help' for examples. With no command: the REPL.\n\n"
+            "\b\nBuilt-in functions (the README has the reference):\n" + _wrap(names))
+
+
+def _wrap(text: str, width: int = 76) -> str:
+    lines, cur = [], ""
+    for word in text.split():
+        if len(cur) + len(word) + 1 > width:
+            lines.append(cur)
+            cur = ""
+        cur = (cur + " " + word).strip()
+    return "\n".join(lines + [cur])
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="Run 'diffcli COMMAND --help' for examples. With no command: the REPL.")
+             epilog=_builtins_epilog())
 @click.version_option(__version__, prog_name="diffcli")
 @click.pass_context
 def cli(ctx: click.Context) -> int:
