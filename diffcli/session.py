@@ -63,8 +63,9 @@ class Session:
 
     # ------------------------------------------------------------------
     def prepare(self, text: str, options: Options, extra: dict | None = None,
-                track_kinks: bool = False, attribute: Any = None) -> Prepared:
-        """Parse, check, and bind: everything up to evaluation."""
+                track_kinks: bool = False, attribute: Any = None,
+                program: Program | None = None) -> Prepared:
+        """Parse, check, and bind: everything up to evaluation (``program``: already parsed from ``text``)."""
         lim = self.limits
         if len(text) > lim.max_length:
             raise DiffcliError("limit", f"the program has {len(text):,} characters, over the limit of "
@@ -72,7 +73,7 @@ class Session:
         if "\x00" in text:
             raise DiffcliError("parse", "the program contains a NUL byte").at(
                 (text.index("\x00"), text.index("\x00") + 1), text)
-        program = parse(text)
+        program = program if program is not None else parse(text)
         if program.expr is None:
             raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
                 (len(text), len(text)), text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from .backend import has_nan, np, shape_of
+from .backend import has_nan, np, shape_of, sum_to_shape
 from .state import state
 from .tensor import Node, Tensor, const
 
@@ -74,35 +74,15 @@ def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
     return need
 
 
-def _run_rules(n: Node, g: Tensor, create: bool, wanted: Any) -> list:
-    prim = n.prim
-    ins = n.inputs
-    if ins is None:
-        raise DiffcliError("autograd", _SECOND_BACKWARD)
-    for t, ver in zip(ins, n.versions):
+def _check_versions(n: Node) -> None:
+    vers = n.versions
+    for i, t in enumerate(n.inputs):
+        ver = 0 if vers is None else vers[i]
         if t._version != ver:
             raise DiffcliError(
                 "autograd", f"a tensor of shape {t.shape} needed by {n.name()} was modified by an "
                 f"in-place operation after it was saved (version {t._version}, expected {ver}); "
                 "use an out-of-place operation or clone it first")
-    if n.ctx is not None:  # a custom Function
-        return n.ctx._backward(g)
-    ans = None
-    if prim.uses_ans:
-        ans = _recompute(n) if create else const(n.ans)
-    rules = prim.rules
-    out = []
-    for i, e in enumerate(n.edges):
-        if e is None or (wanted is not None and not wanted(e)):
-            out.append(None)
-            continue
-        if type(rules) is tuple:
-            rule = rules[i]
-            gi = rule(g, ans, *ins, n.p) if prim.has_param else rule(g, ans, *ins)
-        else:
-            gi = rules(i, g, ans, ins, n.p)
-        out.append(gi)
-    return out
 
 
 def _recompute(n: Node) -> Tensor:
@@ -126,49 +106,42 @@ def _origin_text(origin: Any) -> str:
 def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool | None,
         create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
     """Send seeds back from ``roots``. With ``inputs``: return their gradients; otherwise
-    accumulate into the ``.grad`` of every leaf that requires grad."""
+    accumulate into the ``.grad`` of every leaf that requires grad.
+
+    Without create_graph, gradients are summed as raw values and rules run unrecorded;
+    with it, every step is an engine operation, so the result can be differentiated again.
+    """
     from . import ops
     if retain_graph is None:
         retain_graph = create_graph
-    buffers: dict[Node, Tensor] = {}
-    captured: dict[int, Tensor] = {}
-    target_nodes: dict[Node, int] = {}
-    target_leaves: dict[int, Tensor] = {}
+    buffers: dict = {}  # Node or leaf Tensor -> the sum of the gradients that reached it
+    target_nodes: dict[Node, Tensor] = {}
     if inputs is not None:
         for t in inputs:
             if t.grad_fn is not None:
-                target_nodes[t.grad_fn] = id(t)
-            else:
-                target_leaves[id(t)] = t
-
-    def deliver_leaf(leaf: Tensor, g: Tensor) -> None:
-        if inputs is not None:
-            key = id(leaf)
-            if key in target_leaves:
-                captured[key] = ops.add(captured[key], g) if key in captured else g
-            return
-        if not create_graph:
-            g = g.detach()
-        leaf.grad = g if leaf.grad is None else (leaf.grad + g if create_graph else (leaf.grad + g).detach())
+                target_nodes[t.grad_fn] = t
+    captured: dict[int, Any] = {}
+    add = ops.add if create_graph else _add_raw
 
     root_nodes = []
     seeds = seeds if seeds is not None else [None] * len(roots)
-    for t, s in zip(roots, seeds):
-        g = _seed(t, s)
-        if t.grad_fn is None:
-            if t.requires_grad:
-                deliver_leaf(t, g)
+    for t, sd in zip(roots, seeds):
+        g = _seed(t, sd)
+        key = t.grad_fn if t.grad_fn is not None else t
+        if key is t and not t.requires_grad:
             continue
-        n = t.grad_fn
-        buffers[n] = ops.add(buffers[n], g) if n in buffers else g
-        root_nodes.append(n)
+        g = g if create_graph else g._v
+        buffers[key] = add(buffers[key], g) if key in buffers else g
+        if key is not t:
+            root_nodes.append(key)
 
     order = _toposort(root_nodes)
     need = None
-    wanted = None
     if inputs is not None:
-        need = _needed(order, set(target_nodes), set(target_leaves))
-        wanted = lambda e: (e in need) if type(e) is Node else id(e) in target_leaves  # noqa: E731
+        leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
+        need = _needed(order, set(target_nodes), leaf_ids)
+    check_versions = state.inplace
+    anomaly = state.anomaly
 
     prev_grad, prev_origin = state.grad_enabled, state.origin
     state.grad_enabled = create_graph
@@ -181,46 +154,88 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 if not retain_graph:
                     _release(n)
                 continue
+            ins = n.inputs
+            if ins is None:
+                raise DiffcliError("autograd", _SECOND_BACKWARD)
+            if check_versions:
+                _check_versions(n)
+            gt = g if create_graph else const(g)
             if n in target_nodes:
-                captured[target_nodes[n]] = g
+                captured[id(target_nodes[n])] = gt
             if n.retained is not None:
-                t = n.retained()
-                if t is not None:
-                    gg = g if create_graph else g.detach()
-                    t.grad = gg if t.grad is None else t.grad + gg
+                _retain(n, gt, create_graph)
             state.origin = n.origin
-            grads = _run_rules(n, g, create_graph, wanted)
-            for e, gi, inp in zip(n.edges, grads, n.inputs):
+            prim = n.prim
+            if n.ctx is not None:  # a custom Function
+                grads = n.ctx._backward(gt)
+            else:
+                ans = None
+                if prim.uses_ans:
+                    ans = _recompute(n) if create_graph else const(n.ans)
+                rules = prim.rules
+                grads = []
+                for i, e in enumerate(n.edges):
+                    if e is None or (need is not None and not (
+                            e in need if type(e) is Node else id(e) in leaf_ids)):
+                        grads.append(None)
+                    elif type(rules) is tuple:
+                        grads.append(rules[i](gt, ans, *ins, n.p) if prim.has_param else rules[i](gt, ans, *ins))
+                    else:
+                        grads.append(rules(i, gt, ans, ins, n.p))
+            for e, gi, inp in zip(n.edges, grads, ins):
                 if gi is None or e is None:
                     continue
                 if type(gi) is not Tensor:
                     gi = const(gi)
-                if type(gi._v) is not float or type(inp._v) is not float:
-                    if shape_of(gi._v) != shape_of(inp._v):
-                        gi = ops.sum_to(gi, shape_of(inp._v))
-                if state.anomaly and has_nan(gi._v) and not has_nan(g._v):
-                    err = DiffcliError(
-                        "domain", f"{n.name()} returned nan from a gradient without nan"
-                        + _origin_text(n.origin))
+                if create_graph:
+                    if (type(gi._v) is not float or type(inp._v) is not float) and gi.shape != inp.shape:
+                        gi = ops.sum_to(gi, inp.shape)
+                    v = gi._v
+                else:
+                    v = gi._v
+                    if type(v) is not float or type(inp._v) is not float:
+                        v = sum_to_shape(v, shape_of(inp._v))
+                    gi = v
+                if anomaly and has_nan(v) and not has_nan(gt._v):
+                    err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
+                                       + _origin_text(n.origin))
                     err.origin = n.origin
                     raise err
-                if type(e) is Node:
-                    buffers[e] = ops.add(buffers[e], gi) if e in buffers else gi
-                else:
-                    deliver_leaf(e, gi)
+                buffers[e] = add(buffers[e], gi) if e in buffers else gi
             if not retain_graph:
                 _release(n)
     finally:
         state.grad_enabled, state.origin = prev_grad, prev_origin
+    # What reached the leaves: their gradients (grad) or an addition to .grad (backward).
+    for key, g in buffers.items():
+        if type(key) is not Tensor:
+            continue
+        gt = g if create_graph else const(g)
+        if inputs is not None:
+            captured[id(key)] = gt
+        elif key.grad is None:
+            key.grad = gt
+        else:
+            key.grad = key.grad + gt if create_graph else const(_add_raw(key.grad._v, g))
     if inputs is None:
         return None
     return [captured.get(id(t)) for t in inputs]
 
 
+def _add_raw(a: Any, b: Any) -> Any:
+    return a + b
+
+
+def _retain(n: Node, g: Tensor, create_graph: bool) -> None:
+    t = n.retained()
+    if t is not None:
+        gg = g if create_graph else g.detach()
+        t.grad = gg if t.grad is None else t.grad + gg
+
+
 def _release(n: Node) -> None:
     n.inputs = None
     n.ans = None
-    n.released = True
     if n.ctx is not None:
         n.ctx.saved = None
 

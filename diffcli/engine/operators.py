@@ -4,7 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import ops, ops_array
-from .tensor import Tensor
+from .tensor import Tensor, apply2
+
+
+def _binary(prim):
+    def method(self, other): return apply2(prim, self, other)
+    def reflected(self, other): return apply2(prim, other, self)
+    return method, reflected
 
 
 def _r(f):
@@ -13,17 +19,18 @@ def _r(f):
 
 def install() -> None:
     T = Tensor
-    T.__add__, T.__radd__ = ops.add, _r(ops.add)
-    T.__sub__, T.__rsub__ = ops.sub, _r(ops.sub)
-    T.__mul__, T.__rmul__ = ops.mul, _r(ops.mul)
-    T.__truediv__, T.__rtruediv__ = ops.div, _r(ops.div)
-    T.__pow__, T.__rpow__ = ops.pow, _r(ops.pow)
+    T.__add__, T.__radd__ = _binary(ops.ADD)
+    T.__sub__, T.__rsub__ = _binary(ops.SUB)
+    T.__mul__, T.__rmul__ = _binary(ops.MUL)
+    T.__truediv__, T.__rtruediv__ = _binary(ops.DIV)
+    T.__pow__, T.__rpow__ = _binary(ops.POW)
     T.__matmul__, T.__rmatmul__ = ops_array.matmul, _r(ops_array.matmul)
     T.__neg__ = ops.neg
     T.__pos__ = lambda self: self
     T.__abs__ = ops.abs_
-    T.__lt__, T.__le__, T.__gt__, T.__ge__ = ops.lt, ops.le, ops.gt, ops.ge
-    T.__eq__, T.__ne__ = ops.eq, ops.ne
+    T.__lt__, T.__gt__ = _binary(ops.LT)[0], _binary(ops.GT)[0]
+    T.__le__, T.__ge__ = _binary(ops.LE)[0], _binary(ops.GE)[0]
+    T.__eq__, T.__ne__ = _binary(ops.EQ)[0], _binary(ops.NE)[0]
     T.__hash__ = object.__hash__
     T.__getitem__ = ops_array.getitem
     T.sum = lambda self, axis=None: ops_array.sum(self, axis)
@@ -34,7 +41,7 @@ def install() -> None:
     T.reshape = lambda self, *shape: ops_array.reshape(self, *shape)
     T.transpose = lambda self, axes=None: ops_array.transpose(self, axes)
     T.T = property(lambda self: ops_array.transpose(self))
-    T.pow = ops.pow
+    T.pow = T.__pow__
     T.exp, T.log, T.sin, T.cos, T.tanh = ops.exp, ops.log, ops.sin, ops.cos, ops.tanh
     T.sqrt, T.abs, T.relu, T.sigmoid = ops.sqrt, ops.abs_, ops.relu, ops.sigmoid
     T.norm = ops_array.norm

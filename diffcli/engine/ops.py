@@ -10,6 +10,7 @@ max/min ties split the gradient evenly, clip passes it on its closed interval.
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 
@@ -29,7 +30,7 @@ def _u(prim: Prim):
 
 
 def _b(prim: Prim):
-    def f(x, y): return apply2(prim, x, y)
+    f = functools.partial(apply2, prim)  # no extra Python frame on the hot path
     f.__name__ = prim.name.lower()
     f.prim = prim
     return f

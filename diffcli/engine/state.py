@@ -6,13 +6,14 @@ from typing import Any, Iterator
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "origin", "budget")
+    __slots__ = ("grad_enabled", "anomaly", "origin", "budget", "inplace")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
         self.origin: Any = None  # stamped on each new node: a source span, or a traceback in anomaly mode
         self.budget: Any = None  # when set, its tick() runs for every new node (resource limits)
+        self.inplace = 0  # in-place operations so far: until the first, nodes skip version records
 
 
 state = _State()

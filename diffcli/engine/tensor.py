@@ -76,18 +76,17 @@ class Node:
     """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
 
     __slots__ = ("prim", "edges", "inputs", "versions", "p", "ans", "origin",
-                 "retained", "released", "ctx", "__weakref__")
+                 "retained", "ctx", "__weakref__")
 
     def __init__(self, prim: Prim, edges: tuple, inputs: tuple, p: Any, ans: Any) -> None:
         self.prim = prim
         self.edges = edges
         self.inputs = inputs
-        self.versions = tuple([t._version for t in inputs])
+        self.versions = tuple([t._version for t in inputs]) if state.inplace else None
         self.p = p
         self.ans = ans
         self.origin = state.origin
         self.retained = None  # weakref to the output tensor after retain_grad()
-        self.released = False
         self.ctx = None
         if state.budget is not None:
             state.budget.tick()
@@ -97,6 +96,11 @@ class Node:
 
     def name(self) -> str:
         return self.prim.name + "Backward0"
+
+    @property
+    def released(self) -> bool:
+        """True once a backward pass without retain_graph has freed what it saved."""
+        return self.inputs is None
 
     @property
     def next_functions(self) -> tuple:
@@ -148,6 +152,7 @@ class Tensor:
     def data(self, value: Any) -> None:
         self._v = to_raw(value)
         self._version += 1
+        state.inplace += 1
 
     @property
     def shape(self) -> tuple:
@@ -255,6 +260,7 @@ class Tensor:
         if recording and out.grad_fn is not None:
             self.grad_fn, self.requires_grad = out.grad_fn, True
         self._version += 1
+        state.inplace += 1
         return self
 
     def zero_(self) -> "Tensor":
@@ -319,29 +325,45 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
 
 
 def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
-    """``apply`` for the common binary case, without the loop (the scalar hot path)."""
-    if type(a) is not Tensor:
+    """``apply`` for the common binary case, unrolled: the scalar hot path.
+    A Python number operand becomes a tensor only if a node must save it."""
+    ta, tb = type(a), type(b)
+    if ta is Tensor:
+        av, ra = a._v, a.requires_grad
+    elif ta is float or ta is int:
+        av, ra = float(a), False
+    else:
         a = const(a)
-    if type(b) is not Tensor:
+        av, ra, ta = a._v, False, Tensor
+    if tb is Tensor:
+        bv, rb = b._v, b.requires_grad
+    elif tb is float or tb is int:
+        bv, rb = float(b), False
+    else:
         b = const(b)
-    av, bv = a._v, b._v
-    v = None
+        bv, rb, tb = b._v, False, Tensor
     if type(av) is float and type(bv) is float:
         try:
             v = prim.scalar(av, bv)
         except _SCALAR_ERRORS:
-            v = None
-    if v is None:
+            v = prim.forward((av, bv))
+    else:
         v = prim.forward((av, bv))
     out = Tensor.__new__(Tensor)
-    out._v, out.grad, out._version = v, None, 0
-    if (a.requires_grad or b.requires_grad) and state.grad_enabled and prim.rules:
-        out.grad_fn = Node(prim, (a.grad_fn or (a if a.requires_grad else None),
-                                  b.grad_fn or (b if b.requires_grad else None)),
+    out._v = v
+    out.grad = None
+    out._version = 0
+    if (ra or rb) and state.grad_enabled and prim.rules:
+        if ta is not Tensor:
+            a = const(av)
+        if tb is not Tensor:
+            b = const(bv)
+        out.grad_fn = Node(prim, (a.grad_fn or (a if ra else None), b.grad_fn or (b if rb else None)),
                            (a, b), None, v if prim.uses_ans else None)
         out.requires_grad = True
     else:
-        out.grad_fn, out.requires_grad = None, False
+        out.grad_fn = None
+        out.requires_grad = False
     return out
 
 

@@ -1,0 +1,160 @@
+"""The ':' commands: help, variables, graphs, settings, files."""
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Any, Callable
+
+from .. import engine as E
+from ..errors import DiffcliError
+from ..language.ast import Program
+from ..language.parser import parse
+from ..render import error_text, fmt, graph_text
+from . import helptext
+from . import values as V
+from .lines import statements
+
+COMMANDS = {
+    ":help": ("[NAME]", "built-ins by group, or the documentation of one name"),
+    ":vars": ("", "your variables (shape, value, gradient) and functions"),
+    ":graph": ("NAME", "the computation graph behind a variable (or an expression)"),
+    ":anomaly": ("on|off", "backward stops at the first operation whose gradient turns NaN"),
+    ":precision": ("N|off", "significant digits shown (off: the shortest that round-trips)"),
+    ":load": ("FILE", "run a file's statements, one after another"),
+    ":reset": ("", "forget every variable and function"),
+    ":quit": ("", "leave the REPL (Ctrl-D also does)"),
+}
+ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
+MAX_LOAD_DEPTH = 8
+
+
+def run_command(state: Any, text: str, reply: Any) -> Any:
+    name, _, arg = text.strip().partition(" ")
+    name = ALIASES.get(name, name)
+    handler = HANDLERS.get(name)
+    try:
+        if handler is None:
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            raise DiffcliError("usage", f"unknown command '{name}'" + (f" (did you mean {close[0]}?)" if close
+                               else "") + "; the commands are " + ", ".join(COMMANDS))
+        handler(state, arg.strip(), reply)
+    except DiffcliError as err:
+        reply.fail(error_text(err, state.style))
+    return reply
+
+
+def _help(state: Any, arg: str, reply: Any) -> None:
+    reply.say(helptext.about(state, arg, COMMANDS) if arg else helptext.overview(COMMANDS))
+
+
+def _vars(state: Any, arg: str, reply: Any) -> None:
+    if not state.variables and not state.definitions:
+        reply.say("no variables yet: assign one, as in x = [1, 2, 3]")
+        return
+    if state.variables:
+        rows = [("name", "shape", "autograd", "value", "grad")]
+        for name, t in state.variables.items():
+            rows.append((name, V.show(t.shape), V.note(t) or "constant", _short(t, state.precision),
+                         _short(t.grad, state.precision)))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for k, r in enumerate(rows):
+            line = "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4]
+            reply.say(state.style.dim(line) if k == 0 else line)
+    for name, d in state.definitions.items():
+        reply.say(f"{name}({', '.join(d.params)}) = {' '.join(d.source[d.body.span[0]:d.body.span[1]].split())}"
+                  + ("  # with its own gradient" if d.grad_rules else ""))
+
+
+def _short(v: Any, precision: int | None, width: int = 40) -> str:
+    s = " ".join(V.show(v, precision).split()) if v is not None else "None"
+    return s if len(s) <= width else s[:width - 3] + "..."
+
+
+def _graph(state: Any, arg: str, reply: Any) -> None:
+    from .graph import build
+    if not arg:
+        raise DiffcliError("usage", "which graph? :graph NAME, as in :graph y")
+    value = state.variables.get(arg)
+    if value is None:
+        with state.guard():
+            tree = parse(arg)
+            if tree.expr is None or tree.definitions:
+                raise DiffcliError("usage", ":graph takes a variable or an expression")
+            value = state.evaluate(Program([], tree.expr, tree.bindings, arg))[0]
+    if not isinstance(value, E.Tensor):
+        raise DiffcliError("type", f":graph needs a tensor, not {V.describe(value)}")
+    if not value.requires_grad:
+        reply.say(f"{arg} does not require grad, so it has no graph (value {fmt(value, state.precision)})")
+        return
+    reply.say(graph_text(build(state, value), state.style, state.precision))
+
+
+def _switch(arg: str, what: str) -> bool:
+    if arg.lower() in ("on", "true", "1", "yes"):
+        return True
+    if arg.lower() in ("off", "false", "0", "no"):
+        return False
+    raise DiffcliError("usage", f"{what} takes on or off, not '{arg}'")
+
+
+def _anomaly(state: Any, arg: str, reply: Any) -> None:
+    if arg:
+        state.anomaly = _switch(arg, ":anomaly")
+    reply.say("anomaly detection is " + ("on: backward stops at the first NaN it makes" if state.anomaly
+                                          else "off"))
+
+
+def _precision(state: Any, arg: str, reply: Any) -> None:
+    if arg:
+        if arg.lower() in ("off", "none", "auto", "shortest"):
+            state.precision = None
+        elif arg.isdigit() and 1 <= int(arg) <= 17:
+            state.precision = int(arg)
+        else:
+            raise DiffcliError("usage", f":precision takes a number of digits from 1 to 17, or off; not '{arg}'")
+    reply.say(f"precision: {state.precision} significant digits" if state.precision
+              else "precision: the shortest digits that round-trip")
+
+
+def _load(state: Any, arg: str, reply: Any) -> None:
+    if not arg:
+        raise DiffcliError("usage", "which file? :load FILE")
+    path = os.path.expanduser(arg)
+    if state.loading >= MAX_LOAD_DEPTH:
+        raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DiffcliError("usage", f"cannot read {arg}: {reason}") from None
+    ran = failed = 0
+    state.loading += 1
+    try:
+        for lineno, text in statements(lines):
+            sub = state.execute(text, lineno=lineno, where=arg)
+            reply.extend(sub)
+            ran += 1
+            failed += sub.error
+            if sub.quit:
+                break
+    finally:
+        state.loading -= 1
+    summary = f"# loaded {arg}: {ran} statement{'s' * (ran != 1)}" + (f", {failed} failed" if failed else "")
+    reply.say(state.style.dim(summary))
+
+
+def _reset(state: Any, arg: str, reply: Any) -> None:
+    nv, nf = len(state.variables), len(state.definitions)
+    state.reset()
+    reply.say(state.style.dim(f"# forgot {nv} variable{'s' * (nv != 1)} and {nf} function{'s' * (nf != 1)}"))
+
+
+def _quit(state: Any, arg: str, reply: Any) -> None:
+    reply.quit = True
+
+
+HANDLERS: dict[str, Callable[[Any, str, Any], None]] = {
+    ":help": _help, ":vars": _vars, ":graph": _graph, ":anomaly": _anomaly, ":precision": _precision,
+    ":load": _load, ":reset": _reset, ":quit": _quit,
+}

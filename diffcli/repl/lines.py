@@ -1,0 +1,54 @@
+"""Where a statement ends: open brackets continue it on the next line; comments and blanks are skipped."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+_OPEN, _CLOSE = "([", ")]"
+
+
+def depth(text: str) -> int:
+    """Brackets still open at the end of ``text`` (negative: more closed than opened)."""
+    d = 0
+    for line in text.split("\n"):
+        for ch in line:
+            if ch == "#":
+                break
+            if ch in _OPEN:
+                d += 1
+            elif ch in _CLOSE:
+                d -= 1
+    return d
+
+
+def is_command(text: str) -> bool:
+    return text.lstrip().startswith(":")
+
+
+def is_complete(text: str) -> bool:
+    """Whether Enter should run ``text``: a ':' command, or no bracket left open."""
+    return is_command(text) or depth(text) <= 0
+
+
+def is_blank(text: str) -> bool:
+    """Nothing but whitespace and comments."""
+    return all(not line.split("#", 1)[0].strip() for line in text.split("\n"))
+
+
+def statements(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(first line number, statement) for each statement of a script; a statement whose
+    brackets never close ends at the end of the input (and fails to parse there)."""
+    buf: list[str] = []
+    start = 0
+    for lineno, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        if not buf:
+            if is_blank(line):
+                continue
+            start = lineno
+        buf.append(line)
+        text = "\n".join(buf)
+        if is_complete(text):
+            buf = []
+            yield start, text
+    if buf:
+        yield start, "\n".join(buf)
