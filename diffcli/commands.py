@@ -85,13 +85,25 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
         if y.shape:
             y = E.reshape(y, ())
     grads = E.grad(y, leaves, seed)
-    return {"value": y, "grad": dict(zip(names, grads)), "warnings": session.warnings(p, [y])}
+    return {"value": y, "grad": dict(zip(names, grads)),
+            "warnings": session.warnings(p, [y]) + _nan_warnings(dict(zip(names, grads)))}
+
+
+def _nan_warnings(derivs: dict) -> list[str]:
+    """A NaN derivative is a value, but say so and how to find its origin."""
+    from .engine.backend import has_nan
+    bad = [n for n, g in derivs.items() if has_nan(g._v)]
+    if not bad:
+        return []
+    return [f"the derivative with respect to {', '.join(bad)} contains nan; "
+            "--detect-anomaly points at the operation that made it"]
 
 
 def cmd_jacobian(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     rows = jacobian_rows(y, tuple(leaves), create_graph=False) if leaves else []
-    return {"value": y, "jacobian": dict(zip(names, rows)), "warnings": session.warnings(p, [y])}
+    jac = dict(zip(names, rows))
+    return {"value": y, "jacobian": jac, "warnings": session.warnings(p, [y]) + _nan_warnings(jac)}
 
 
 def cmd_hessian(session: Session, text: str, options: Options) -> dict:
@@ -131,7 +143,8 @@ def cmd_diff(session: Session, text: str, options: Options) -> dict:
         for i, n in enumerate(seq):
             (cur,) = E.grad(cur, (by_name[n],), create_graph=i + 1 < len(seq))
             derivs.append(cur)
-    out = {"value": y, "wrt": seq, "derivative": derivs[-1], "warnings": session.warnings(p, [y])}
+    out = {"value": y, "wrt": seq, "derivative": derivs[-1],
+           "warnings": session.warnings(p, [y]) + _nan_warnings({"".join(seq): derivs[-1]})}
     if options.all_orders:
         out["derivatives"] = derivs
     return out

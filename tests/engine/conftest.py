@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -29,6 +29,9 @@ from diffcli import DiffcliError
 HYP = settings(max_examples=25, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 HYP_FEW = settings(HYP, max_examples=10)
+# For strict-xfail tests of known engine bugs: no shrinking (it would spend seconds
+# minimising an example that fails for a reason already known).
+HYP_BUG = settings(HYP, phases=[Phase.explicit, Phase.generate])
 
 EPS = 1e-6          # central-difference step: truncation ~EPS**2, rounding ~1e-16/EPS
 RTOL = 1e-5
