@@ -1,16 +1,15 @@
 """Text -> Program: a cached LALR parser that builds the tree during the parse."""
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from typing import Any
 
 from ..errors import DiffcliError, line_col
 from .ast import Assign, Binding, Definition, Expr, Program
-from .grammar import grammar_text
 
-_PARSER: Any = None
+_TABLES: Any = None
+_BUILDER: Any = None
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\*\*|<=|>=|==|!=|\S")
 
 _WORDS = {
@@ -26,13 +25,10 @@ _LOOKALIKES = {
 
 
 def _builder():
-    from lark import Transformer, v_args
-
     def span(a: Any, b: Any) -> tuple[int, int]:
         return (_start(a), _end(b))
 
-    @v_args(inline=True)
-    class Builder(Transformer):
+    class Builder:
         """Each method builds one kind of node; names match the grammar's aliases."""
 
         def number(self, tok):
@@ -164,47 +160,23 @@ def _grammar_error(message: str, where: Any) -> _GrammarError:
     return _GrammarError(message, where)
 
 
-def _cache_path() -> str | bool:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "diffcli")
-    try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, ".probe")
-        with open(probe, "w"):
-            pass
-        return os.path.join(path, "grammar-lalr.cache")
-    except OSError:
-        return False  # no writable cache: build the tables in memory
-
-
-def parser() -> Any:
-    """The LALR parser, built once per process and its tables cached across runs."""
-    global _PARSER
-    if _PARSER is None:
-        from lark import Lark
-        text = grammar_text()
-        cache = _cache_path()
-        try:
-            _PARSER = Lark(text, parser="lalr", start=["program", "repl_line"], transformer=_builder(),
-                           cache=cache, maybe_placeholders=True)
-        except OSError:
-            _PARSER = Lark(text, parser="lalr", start=["program", "repl_line"], transformer=_builder(),
-                           maybe_placeholders=True)
-    return _PARSER
+def tables() -> Any:
+    """The parse tables, loaded once per process (compiled by lark only when not cached)."""
+    global _TABLES, _BUILDER
+    if _TABLES is None:
+        from .lalr import load_tables
+        _TABLES, _BUILDER = load_tables(), _builder()
+    return _TABLES
 
 
 def parse(text: str, start: str = "program") -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree."""
-    from lark.exceptions import UnexpectedInput, VisitError
+    from .lalr import ParseFailure
+    t = tables()
     try:
-        result = parser().parse(text, start=start)
-    except UnexpectedInput as exc:
+        result = t.parse(text, start, _BUILDER)
+    except ParseFailure as exc:
         raise _parse_error(text, exc) from None
-    except VisitError as exc:
-        orig = exc.orig_exc
-        if isinstance(orig, _GrammarError):
-            raise DiffcliError("parse", orig.message).at((_start(orig.where), _end(orig.where)), text) from None
-        raise
     except _GrammarError as exc:
         raise DiffcliError("parse", exc.message).at((_start(exc.where), _end(exc.where)), text) from None
     if isinstance(result, Assign):
@@ -235,11 +207,13 @@ def _program(items: list, bindings: list, text: str) -> Program:
 def _describe(term: str) -> str:
     if term in _WORDS:
         return _WORDS[term]
-    try:
-        pat = parser().get_terminal(term).pattern
-        return f"'{pat.value}'"
-    except Exception:  # noqa: BLE001 - a name we cannot describe is shown as is
-        return term.lower()
+    for name, pattern in tables().data["terminals"]:
+        if name == term:
+            return "'" + re.sub(r"\\(.)", r"\1", pattern) + "'"
+    for word, name in tables().keywords.items():
+        if name == term:
+            return f"'{word}'"
+    return term.lower()
 
 
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT"}
@@ -261,54 +235,47 @@ def _expected_words(expected: Any) -> str:
 
 
 def _parse_error(text: str, exc: Any) -> DiffcliError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-    pos = getattr(exc, "pos_in_stream", None)
-    if pos is None:
-        pos = len(text)
-    before = text[:pos].rstrip()
-    last = _TOKEN.findall(before)
-    after = f" after '{last[-1][-12:]}'" if last else ""
+    pos = exc.pos
     hint = None
-    if isinstance(exc, UnexpectedCharacters):
-        ch = text[pos] if pos < len(text) else ""
-        name = unicodedata.name(ch, "") if ch else ""
-        shown = ch if ch.isprintable() and not unicodedata.category(ch).startswith("Z") or ch == " " else ""
-        desc = f"'{shown}' (U+{ord(ch):04X}{' ' + name if name else ''})" if shown else \
+    if exc.char is not None:  # the lexer met a character no terminal starts with
+        ch = exc.char
+        name = unicodedata.name(ch, "")
+        visible = ch.isprintable() and not unicodedata.category(ch).startswith("Z")
+        desc = f"'{ch}' (U+{ord(ch):04X}{' ' + name if name else ''})" if visible else \
             f"character U+{ord(ch):04X}{' ' + name if name else ''}"
         msg = f"unexpected {desc}"
         hint = _LOOKALIKES.get(ch)
         if hint is None and ord(ch) > 127:
             hint = "diffcli reads ASCII operators, digits and names"
-        if ch == "=" or text[pos:pos + 2] in ("&&", "||"):
-            hint = hint or "'=' binds a value in an 'at' clause or defines a function"
-        err = DiffcliError("parse", msg, hint=hint)
-    elif isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
-        tok = getattr(exc, "token", None)
-        expected = getattr(exc, "expected", None) or []
-        try:  # the tokens truly acceptable here, not LALR's merged lookaheads
-            expected = exc.interactive_parser.accepts() or expected
-        except Exception:  # noqa: BLE001
-            pass
-        if tok is None or tok.type == "$END":
-            last = _TOKEN.findall(text)
-            after = f" after '{last[-1][-12:]}'" if last else ""
-            msg = f"unexpected end of input{after}: expected {_expected_words(expected)}"
-            pos = len(text.rstrip()) if text.strip() else 0
+        elif ch in "&|!" or text[pos:pos + 2] in ("&&", "||"):
+            hint = "comparisons are < <= > >= == !=; combine masks with * (and) or maximum (or)"
+    else:
+        tok = exc.token
+        expected = exc.expected()
+        before = text[:pos].rstrip()
+        last = _TOKEN.findall(before)
+        after = f" after '{last[-1][-12:]}'" if last else ""
+        if tok.type == "$END":
             if not text.strip():
-                msg = "empty program: expected an expression"
+                msg, pos = "empty program: expected an expression", 0
+            else:
+                msg = f"unexpected end of input{after}: expected {_expected_words(expected)}"
+                pos = len(text.rstrip())
         else:
             msg = f"unexpected '{tok}'{after}: expected {_expected_words(expected)}"
-            pos = tok.start_pos
             if tok.type == "NAME" and before and before[-1].isdigit():
-                hint = f"write {before.split()[-1]}*{tok} for a product"
-            elif tok.type == "NAME" and str(tok) in ("at", "with"):
+                if str(tok)[0] in "eE" and before.split()[-1][-1:].isdigit():
+                    hint = "an exponent needs digits, as in 1e3; for a product write 2*e"
+                else:
+                    hint = f"write {before.split()[-1]}*{tok} for a product"
+            elif tok.type in ("AT", "WITH") and not expected:
                 hint = f"'{tok}' is a keyword"
             elif str(tok) == "=":
                 hint = ("'=' binds a value in an 'at' clause (x^2 at x = 2) or defines a function "
                         "(f(x) = x^2); compare with '=='")
-        err = DiffcliError("parse", msg, hint=hint)
-    else:  # pragma: no cover - lark's other input errors
-        err = DiffcliError("parse", str(exc).splitlines()[0])
+            elif tok.type in ("AT", "WITH"):
+                hint = f"'{tok}' is a keyword and cannot name a variable"
+    err = DiffcliError("parse", msg, hint=hint)
     err.span = (pos, pos + 1)
     err.source = text
     err.line, err.column = line_col(text, pos)

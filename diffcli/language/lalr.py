@@ -1,0 +1,266 @@
+"""A lean LALR driver over tables that lark compiles from grammar/diffcli.lark.
+
+lark turns the grammar into parse tables once; they are cached as JSON beside the
+user's other caches, keyed by the grammar's hash. A run with a warm cache parses
+without importing lark: the lexer is one regular expression built from the
+grammar's terminals, and the driver is a plain loop over the tables that calls the
+builder's method for each rule (the rule's alias, or its name), as lark's
+transformer-during-parse does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from typing import Any
+
+from .grammar import grammar_text
+
+FORMAT = 1
+
+
+class Tok:
+    """A token: its terminal type, text and character span."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type_: str, value: str, start: int, end: int) -> None:
+        self.type, self.value, self.start_pos, self.end_pos = type_, value, start, end
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r})"
+
+
+class ParseFailure(Exception):
+    """The driver's error: where, and the parser state to ask what would have been accepted."""
+
+    def __init__(self, pos: int, token: Tok | None, char: str | None, stack: list, tables: "Tables") -> None:
+        super().__init__(pos)
+        self.pos, self.token, self.char, self.stack, self.tables = pos, token, char, stack, tables
+
+    def expected(self) -> list[str]:
+        """Terminals that the parser would truly accept here (not LALR's merged lookaheads)."""
+        return [t for t in self.tables.states[self.stack[-1]] if t.isupper() and self.tables.accepts(self.stack, t)]
+
+
+class Tables:
+    """Parse tables, rules and terminals in plain data, from lark or from the cache."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        # states[s][terminal or rule name] = (shift?, target state or rule index)
+        self.states = [{k: tuple(v) for k, v in row.items()} for row in data["states"]]
+        self.rules = data["rules"]  # [origin, length, callback, expand1, include, append_none, splice]
+        self.start = data["start"]
+        self.end = data["end"]
+        self.keywords = data["keywords"]
+        self.ignore = set(data["ignore"])
+        self.master = re.compile("|".join(f"(?P<{n}>{r})" for n, r in data["terminals"]))
+
+    # ---------------------------------------------------------------- lexing
+    def tokens(self, text: str) -> list[Tok]:
+        match, ignore, kw = self.master.match, self.ignore, self.keywords
+        out, pos, n = [], 0, len(text)
+        while pos < n:
+            m = match(text, pos)
+            if m is None:
+                raise ParseFailure(pos, None, text[pos], [], self)
+            typ, end = m.lastgroup, m.end()
+            if typ not in ignore:
+                val = m.group()
+                if typ == "NAME" and val in kw:
+                    typ = kw[val]
+                out.append(Tok(typ, val, pos, end))
+            pos = end
+        return out
+
+    # ---------------------------------------------------------------- parsing
+    def parse(self, text: str, start: str, builder: Any) -> Any:
+        callbacks = self._callbacks(builder)
+        states, rules = self.states, self.rules
+        stack = [self.start[start]]
+        values: list = []
+        end_state = self.end[start]
+        toks = self.tokens(text)
+        toks.append(Tok("$END", "", len(text), len(text)))
+        for tok in toks:
+            typ = tok.type
+            while True:
+                act = states[stack[-1]].get(typ)
+                if act is None:
+                    raise ParseFailure(tok.start_pos, tok, None, stack, self)
+                if act[0]:
+                    stack.append(act[1])
+                    values.append(tok)
+                    break
+                rule = act[1]
+                size = rules[rule][1]
+                if size:
+                    children = values[-size:]
+                    del stack[-size:]
+                    del values[-size:]
+                else:
+                    children = []
+                values.append(callbacks[rule](children))
+                stack.append(states[stack[-1]][rules[rule][0]][1])
+                if typ == "$END" and stack[-1] == end_state:
+                    return values[-1]
+        raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+
+    def accepts(self, stack: list, terminal: str) -> bool:
+        """Would ``terminal`` be shifted after the reductions it triggers?"""
+        stack = list(stack)
+        for _ in range(10_000):
+            act = self.states[stack[-1]].get(terminal)
+            if act is None:
+                return False
+            if act[0]:
+                return True
+            origin, size = self.rules[act[1]][0], self.rules[act[1]][1]
+            if size:
+                del stack[-size:]
+            nxt = self.states[stack[-1]].get(origin)
+            if nxt is None:
+                return False
+            stack.append(nxt[1])
+            if terminal == "$END" and stack[-1] in self.end.values():
+                return True
+        return False
+
+    def _callbacks(self, builder: Any) -> list:
+        cached = getattr(builder, "_lalr_callbacks", None)
+        if cached is not None:
+            return cached
+        cbs = [_make_callback(builder, r) for r in self.rules]
+        builder._lalr_callbacks = cbs
+        return cbs
+
+
+class _Splice(list):
+    """The children of an inlined helper rule (lark's ``__x_star_n``), spliced into the parent."""
+
+
+def _make_callback(builder: Any, rule: list) -> Any:
+    _, size, name, expand1, include, append_none, splice = rule
+    method = None if name is None else getattr(builder, name, None)  # an inlined ?rule may have none
+    splice = set(splice)
+
+    def callback(children: list) -> Any:
+        kids: list = []
+        for i, nones in include:
+            if nones:
+                kids.extend([None] * nones)
+            c = children[i]
+            if i in splice and type(c) is _Splice:
+                kids.extend(c)
+            else:
+                kids.append(c)
+        if append_none:
+            kids.extend([None] * append_none)
+        if expand1 and len(kids) == 1:
+            return kids[0]
+        if name is None:
+            return _Splice(kids)
+        return method(*kids)
+
+    return callback
+
+
+# -------------------------------------------------------------------- building and caching
+def _cache_dir() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "diffcli")
+    try:
+        os.makedirs(path, exist_ok=True)
+        return path if os.access(path, os.W_OK) else None
+    except OSError:
+        return None
+
+
+def load_tables() -> Tables:
+    """The tables for the current grammar: from the cache, or compiled by lark (and cached)."""
+    text = grammar_text()
+    key = hashlib.sha256(f"{FORMAT}\n{text}".encode()).hexdigest()[:16]
+    folder = _cache_dir()
+    path = os.path.join(folder, f"tables-{key}.json") if folder else None
+    if path and os.path.exists(path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return Tables(json.load(f))
+        except (OSError, ValueError, KeyError, re.error):
+            pass  # a damaged cache is rebuilt
+    data = compile_tables(text)
+    if path:
+        try:
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # no cache: the next run compiles again
+    return Tables(data)
+
+
+def compile_tables(text: str) -> dict:
+    """Let lark compile the grammar; keep only plain data."""
+    from lark import Lark
+    lk = Lark(text, parser="lalr", start=["program", "repl_line"], maybe_placeholders=True)
+    pt = lk.parser.parser.parser.parse_table
+    rules: list = []
+    index: dict = {}
+    for rule in lk.rules:
+        index[id(rule)] = len(rules)
+        rules.append(_rule_data(rule))
+    by_key = {(r.origin.name, tuple(s.name for s in r.expansion), r.alias, r.options.empty_indices): index[id(r)]
+              for r in lk.rules}
+    states = []
+    for s in range(len(pt.states)):
+        row = {}
+        for sym, (action, arg) in pt.states[s].items():
+            if action.name == "Shift":
+                row[sym] = [True, arg]
+            else:
+                key = (arg.origin.name, tuple(x.name for x in arg.expansion), arg.alias, arg.options.empty_indices)
+                row[sym] = [False, by_key[key]]
+        states.append(row)
+    name_re = re.compile(next(t.pattern.to_regexp() for t in lk.terminals if t.name == "NAME"))
+    keywords = {t.pattern.value: t.name for t in lk.terminals
+                if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
+    regexps = [(t.name, t.pattern.to_regexp()) for t in lk.terminals if t.pattern.type == "re"]
+    literals = sorted(((t.name, re.escape(t.pattern.value)) for t in lk.terminals
+                       if t.pattern.type == "str" and t.name not in keywords.values()),
+                      key=lambda x: -len(x[1]))
+    return {"format": FORMAT, "states": states, "rules": rules, "start": dict(pt.start_states),
+            "end": dict(pt.end_states), "keywords": keywords, "ignore": list(lk.lexer_conf.ignore),
+            "terminals": regexps + literals}
+
+
+def _rule_data(rule: Any) -> list:
+    """What lark's tree builder does for a rule, as data (see lark's maybe_create_child_filter)."""
+    exp = rule.expansion
+    empty = rule.options.empty_indices
+    if empty:
+        bits = "".join(str(int(b)) for b in empty)
+        gaps = [len(ones) for ones in bits.split("0")]
+    else:
+        gaps = [0] * (len(exp) + 1)
+    include, nones, splice = [], 0, []
+    for i, sym in enumerate(exp):
+        nones += gaps[i]
+        if rule.options.keep_all_tokens or not (sym.is_term and sym.filter_out):
+            include.append([i, nones])
+            nones = 0
+            if not sym.is_term and sym.name.startswith("_"):
+                splice.append(i)
+    nones += gaps[len(exp)]
+    origin = rule.origin.name
+    name = None if origin.startswith("_") else (rule.alias or origin)
+    expand1 = bool(rule.options.expand1 and not rule.alias)
+    return [origin, len(exp), name, expand1, include, nones, splice]
