@@ -239,7 +239,7 @@ def compile_tables(text: str) -> dict:
                       key=lambda x: -len(x[1]))
     return {"format": FORMAT, "states": states, "rules": rules, "start": dict(pt.start_states),
             "end": dict(pt.end_states), "keywords": keywords, "ignore": list(lk.lexer_conf.ignore),
-            "terminals": regexps + literals}
+            "terminals": [list(t) for t in regexps + literals]}
 
 
 def _rule_data(rule: Any) -> list:

@@ -80,9 +80,9 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
     typed, or stops the statement running and returns to the prompt."""
     from .. import __version__
     out, err = out or sys.stdout, err or sys.stderr
+    session = session or make_session(state)
     warm = threading.Thread(target=_warm_up, daemon=True)
     warm.start()
-    session = session or make_session(state)
     out.write(f"diffcli {__version__}: a differentiation REPL. :help for help, Ctrl-D to quit.\n")
     while True:
         try:
