@@ -225,10 +225,10 @@ def compile_tables(text: str) -> dict:
         row = {}
         for sym, (action, arg) in pt.states[s].items():
             if action.name == "Shift":
-                row[sym] = [True, arg]
+                row[str(sym)] = [True, arg]
             else:
                 key = (arg.origin.name, tuple(x.name for x in arg.expansion), arg.alias, arg.options.empty_indices)
-                row[sym] = [False, by_key[key]]
+                row[str(sym)] = [False, by_key[key]]
         states.append(row)
     name_re = re.compile(next(t.pattern.to_regexp() for t in lk.terminals if t.name == "NAME"))
     keywords = {t.pattern.value: t.name for t in lk.terminals
@@ -260,7 +260,7 @@ def _rule_data(rule: Any) -> list:
             if not sym.is_term and sym.name.startswith("_"):
                 splice.append(i)
     nones += gaps[len(exp)]
-    origin = rule.origin.name
-    name = None if origin.startswith("_") else (rule.alias or origin)
+    origin = str(rule.origin.name)
+    name = None if origin.startswith("_") else str(rule.alias or origin)
     expand1 = bool(rule.options.expand1 and not rule.alias)
     return [origin, len(exp), name, expand1, include, nones, splice]
