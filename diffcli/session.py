@@ -133,6 +133,11 @@ class Session:
         return self._const_expr(program.expr, ev, text)
 
     def _const_expr(self, expr: Any, ev: Evaluator, source: str) -> E.Tensor:
+        if expr.kind == "num":  # the common case, x = 1.5 or x = -0.5, without the evaluator
+            return E.const(expr.value)
+        if expr.kind == "unary" and expr.args[0].kind == "num":
+            v = expr.args[0].value
+            return E.const(-v if expr.value == "-" else v)
         for e in free_names(expr):
             if e.value not in CONSTANTS:
                 raise DiffcliError("name", f"a bound value must be constant, but it uses the variable "

@@ -58,6 +58,7 @@ class Tables:
         # states[s][terminal or rule name] = (shift?, target state or rule index)
         self.states = [{k: tuple(v) for k, v in row.items()} for row in data["states"]]
         self.rules = data["rules"]  # [origin, length, callback, expand1, include, append_none, splice]
+        self.passthrough = [r[1] == 1 and r[3] and r[4] == [[0, 0]] and not r[5] and not r[6] for r in self.rules]
         self.start = data["start"]
         self.end = data["end"]
         self.keywords = data["keywords"]
@@ -90,6 +91,7 @@ class Tables:
         end_state = self.end[start]
         toks = self.tokens(text)
         toks.append(Tok("$END", "", len(text), len(text)))
+        passthrough = self.passthrough
         for tok in toks:
             typ = tok.type
             while True:
@@ -101,6 +103,12 @@ class Tables:
                     values.append(tok)
                     break
                 rule = act[1]
+                if passthrough[rule]:  # a one-child ?rule: the value stays, only the state moves
+                    stack.pop()
+                    stack.append(states[stack[-1]][rules[rule][0]][1])
+                    if typ == "$END" and stack[-1] == end_state:
+                        return values[-1]
+                    continue
                 size = rules[rule][1]
                 if size:
                     children = values[-size:]
@@ -151,6 +159,15 @@ def _make_callback(builder: Any, rule: list) -> Any:
     _, size, name, expand1, include, append_none, splice = rule
     method = None if name is None else getattr(builder, name, None)  # an inlined ?rule may have none
     splice = set(splice)
+    if method is not None and not splice and not append_none and all(n == 0 for _, n in include):
+        idx = [i for i, _ in include]
+        if idx == list(range(size)):  # every child kept, in order: the common case
+            if expand1:
+                return lambda children: children[0] if len(children) == 1 else method(*children)
+            return lambda children: method(*children)
+        if expand1:
+            return lambda children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
+        return lambda children: method(*[children[i] for i in idx])
 
     def callback(children: list) -> Any:
         kids: list = []
