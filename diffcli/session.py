@@ -77,7 +77,8 @@ class Session:
         if program.expr is None:
             raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
                 (len(text), len(text)), text)
-        deep = max([program.expr.depth] + [d.body.depth for d in program.definitions])
+        deep = max([program.expr.depth] + [b.expr.depth for b in program.bindings]
+                   + [e.depth for d in program.definitions for e in [d.body] + d.grad_rules])
         if deep > lim.max_depth:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
                                f"{lim.max_depth:,} (--max-depth)")

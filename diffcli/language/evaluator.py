@@ -58,38 +58,45 @@ class Evaluator:
             steps += 1
             if not steps & 4095 and budget is not None:
                 budget.check_time()
-            kind = expr.kind
-            if phase == 0:
-                if kind == "num":
-                    values.append(E.const(expr.value))
-                elif kind == "name":
-                    values.append(self._lookup(expr, env_, src))
-                elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
-                    values.append(self._special(expr, env_, src))
-                else:
-                    stack.append((expr, env_, src, 1))
-                    for k in reversed(expr.kwargs):
-                        stack.append((k[1], env_, src, 0))
-                    for a in reversed(expr.args):
-                        if a is not None:
-                            stack.append((a, env_, src, 0))
-                continue
-            if phase == 2:  # a user function's body has been evaluated
-                continue
-            n = len([a for a in expr.args if a is not None]) + len(expr.kwargs)
-            args = values[len(values) - n:] if n else []
-            del values[len(values) - n:]
-            if kind == "call" and expr.value in self.defs:
-                d = self.defs[expr.value]
-                self._check_arity(expr, d, src)
-                if d.grad_rules:
-                    values.append(self._op(expr, src, self._custom_fn(d).apply, args))
-                    continue
-                stack.append((expr, env_, src, 2))
-                stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
-                continue
-            values.append(self._combine(expr, args, src))
+            try:
+                self._step(expr, env_, src, phase, stack, values)
+            except DiffcliError as err:
+                raise err.at(expr.span, src) from None
         return values[-1]
+
+    def _step(self, expr: Expr, env_: dict, src: str, phase: int, stack: list, values: list) -> None:
+        """One step of the evaluation loop: push the children, or combine their values."""
+        kind = expr.kind
+        if phase == 0:
+            if kind == "num":
+                values.append(E.const(expr.value))
+            elif kind == "name":
+                values.append(self._lookup(expr, env_, src))
+            elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
+                values.append(self._special(expr, env_, src))
+            else:
+                stack.append((expr, env_, src, 1))
+                for k in reversed(expr.kwargs):
+                    stack.append((k[1], env_, src, 0))
+                for a in reversed(expr.args):
+                    if a is not None:
+                        stack.append((a, env_, src, 0))
+            return
+        if phase == 2:  # a user function's body has been evaluated
+            return
+        n = len([a for a in expr.args if a is not None]) + len(expr.kwargs)
+        args = values[len(values) - n:] if n else []
+        del values[len(values) - n:]
+        if kind == "call" and expr.value in self.defs:
+            d = self.defs[expr.value]
+            self._check_arity(expr, d, src)
+            if d.grad_rules:
+                values.append(self._op(expr, src, self._custom_fn(d).apply, args))
+                return
+            stack.append((expr, env_, src, 2))
+            stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
+            return
+        values.append(self._combine(expr, args, src))
 
     # ------------------------------------------------------------------
     def _combine(self, expr: Expr, args: list, src: str) -> Any:
@@ -272,7 +279,11 @@ class Evaluator:
             raise DiffcliError("type", f"the second argument of {name} must be a variable name").at(var.span, src)
         order = 1
         if name == "diff" and len(expr.args) == 3:
-            order = to_int(self.evaluate(expr.args[2], {}, src), "the order")
+            with E.no_grad():
+                try:
+                    order = to_int(self.evaluate(expr.args[2], env, src), "the order")
+                except DiffcliError as err:
+                    raise err.at(expr.args[2].span, src) from None
             if order < 0:
                 raise DiffcliError("type", "the order of a derivative cannot be negative").at(expr.args[2].span, src)
         self._diff_depth += max(order, 1)
@@ -281,7 +292,8 @@ class Evaluator:
                 raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
                                    f"{self.limits.max_order} (--max-order)").at(expr.span, src)
             base = self._lookup(var, env, src)
-            x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
+            with E.origin((src, var)):
+                x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
             inner = dict(env)
             inner[var.value] = x
             with E.enable_grad():  # differentiation inside a program records even under eval's no_grad

@@ -10,7 +10,6 @@ from .ast import Assign, Binding, Definition, Expr, Program
 
 _TABLES: Any = None
 _BUILDER: Any = None
-_TOKEN = re.compile(r"[A-Za-z_]\w*|\d+\.?\d*(?:[eE][+-]?\d+)?|\*\*|<=|>=|==|!=|\S")
 
 _WORDS = {
     "NUMBER": "a number", "NAME": "a name", "LPAR": "'('", "RPAR": "')'", "LBRACK": "'['",
@@ -42,7 +41,13 @@ def _builder():
                 return Expr("binary", op, (a, b), span(a, b))
             return f
 
-        add, sub, mul, div, matmul = _bin("+"), _bin("-"), _bin("*"), _bin("/"), _bin("@")
+        mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
+
+        def add(self, a, op, b):
+            return Expr("binary", "+", (a, b), span(a, b))
+
+        def sub(self, a, op, b):
+            return Expr("binary", "-", (a, b), span(a, b))
 
         def pow(self, a, tok, b):
             return Expr("binary", "^", (a, b), span(a, b))
@@ -50,11 +55,11 @@ def _builder():
         def compare(self, a, tok, b):
             return Expr("binary", str(tok), (a, b), span(a, b))
 
-        def neg(self, a):
-            return Expr("unary", "-", (a,), (a.span[0] - 1, a.span[1]))
+        def neg(self, op, a):
+            return Expr("unary", "-", (a,), span(op, a))
 
-        def pos(self, a):
-            return Expr("unary", "+", (a,), (a.span[0] - 1, a.span[1]))
+        def pos(self, op, a):
+            return Expr("unary", "+", (a,), span(op, a))
 
         def group(self, lp, e, rp):
             return Expr("group", None, (e,), span(lp, rp))
@@ -97,9 +102,7 @@ def _builder():
                     vals[cur] = p
             first = next((p for p in parts if p is not None), None)
             last = next((p for p in reversed(parts) if p is not None), None)
-            e = Expr("slice", None, (), span(first, last))
-            e.args = tuple(vals)
-            return e
+            return Expr("slice", None, tuple(vals), span(first, last))
 
         def attr(self, target, name):
             return Expr("attr", str(name), (target,), span(target, name))
@@ -119,7 +122,7 @@ def _builder():
             if call.kwargs:
                 raise _grammar_error("a definition's parameters must be plain names", call.kwargs[0][1])
             gname, rules = rule if rule else (None, [])
-            return Definition(call.value, params, body, span(call, body), gname, rules)
+            return Definition(call.value, params, body, span(call, rules[-1] if rules else body), gname, rules)
 
         def items(self, *items):
             return list(items)
@@ -252,15 +255,15 @@ def _parse_error(text: str, exc: Any) -> DiffcliError:
     else:
         tok = exc.token
         expected = exc.expected()
-        before = text[:pos].rstrip()
-        last = _TOKEN.findall(before)
-        after = f" after '{last[-1][-12:]}'" if last else ""
+        prev = [t for t in exc.tables.tokens(text) if t.end_pos <= tok.start_pos]
+        before = text[:prev[-1].end_pos] if prev else ""
+        after = f" after '{prev[-1].value[-12:]}'" if prev else ""
         if tok.type == "$END":
-            if not text.strip():
+            if not prev:
                 msg, pos = "empty program: expected an expression", 0
             else:
                 msg = f"unexpected end of input{after}: expected {_expected_words(expected)}"
-                pos = len(text.rstrip())
+                pos = prev[-1].end_pos
         else:
             msg = f"unexpected '{tok}'{after}: expected {_expected_words(expected)}"
             if tok.type == "NAME" and before and before[-1].isdigit():

@@ -52,7 +52,7 @@ def test_driver_calls_aliases_with_filtered_children():
     items = kids[0]
     assert items[0] == "items"
     add = items[1][0]
-    assert add[0] == "add" and [k[0] for k in add[1]] == ["number", "number"]
+    assert add[0] == "add" and [k[0] for k in add[1]] == ["number", "PLUS", "number"]
     assert add[1][0][1] == (("NUMBER", "1"),)
 
 
