@@ -218,8 +218,6 @@ def test_type_error_on_line_two():
     located(err, text, 2, 5, "f(2)")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a non-integer derivative order in diff(e, x, n) raises a "
-                                       "type error with no position (to_int's error is not located)")
 def test_diff_order_error_points_at_the_order():
     text = "diff(x^2, x, 1.5) at x = 1"
     err = error(text)
