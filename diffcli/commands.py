@@ -39,8 +39,12 @@ def run(session: Session, command: str, text: str, options: Options) -> dict:
         session.limits.budget = None
 
 
-def _wrt(p: Prepared, options: Options) -> list[str]:
+def _wrt(p: Prepared, options: Options, repeat: bool = False) -> list[str]:
+    """The variables to differentiate; a repeated name counts once unless ``repeat``
+    (diff's mixed partials are taken in the order given)."""
     names = options.wrt if options.wrt is not None else p.order
+    if not repeat:
+        names = list(dict.fromkeys(names))
     for n in names:
         if n not in p.values:
             raise DiffcliError("name", f"--wrt names '{n}', which is not bound (bind it with 'at' or --at)")
@@ -120,7 +124,7 @@ def cmd_hessian(session: Session, text: str, options: Options) -> dict:
 
 def cmd_diff(session: Session, text: str, options: Options) -> dict:
     p = session.prepare(text, options, track_kinks=True)
-    names = _wrt(p, options)
+    names = _wrt(p, options, repeat=True)
     if options.wrt is None and len(names) != 1:
         raise DiffcliError("type", f"diff needs --wrt: the program has {len(names)} variables "
                            f"({', '.join(names) or 'none'})")
@@ -168,21 +172,30 @@ def cmd_check(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     _scalar(y, "check", p)
     grads = E.grad(E.reshape(y, ()) if y.shape else y, leaves)
+    warnings = session.warnings(p, [y])  # before the probes, whose own events are not the program's
     per_var, worst_abs, worst_rel, ok = {}, 0.0, 0.0, True
     for n, g, leaf in zip(names, grads, leaves):
         numeric = _central_differences(p, n, leaf)
         analytic = [float(v) for v in _flat(g._v)]
         abs_errs = [abs(a - b) for a, b in zip(analytic, numeric)]
         rel_errs = [e / max(abs(a), abs(b), 1e-300) if e else 0.0 for e, a, b in zip(abs_errs, analytic, numeric)]
-        var_ok = all(e <= options.tol * max(1.0, abs(b)) for e, b in zip(abs_errs, numeric))
+        var_ok = all(e <= options.tol * max(1.0, abs(b)) for e, b in zip(abs_errs, numeric))  # False on nan
         ok = ok and var_ok
-        worst_abs = max([worst_abs] + abs_errs)
-        worst_rel = max([worst_rel] + rel_errs)
+        worst_abs = _nanmax([worst_abs] + abs_errs)
+        worst_rel = _nanmax([worst_rel] + rel_errs)
         per_var[n] = {"grad": g, "numeric": E.reshape(E.tensor(numeric), leaf.shape),
-                      "max_abs_error": max(abs_errs, default=0.0), "max_rel_error": max(rel_errs, default=0.0),
+                      "max_abs_error": _nanmax(abs_errs), "max_rel_error": _nanmax(rel_errs),
                       "ok": var_ok}
+    if not all(map(math.isfinite, [worst_abs, worst_rel])):
+        warnings.append("finite differences could not be taken here (a probe left the function's domain "
+                        "or the value is not finite)")
     return {"ok": ok, "max_abs_error": worst_abs, "max_rel_error": worst_rel, "tolerance": options.tol,
-            "value": y, "variables": per_var, "warnings": session.warnings(p, [y])}
+            "value": y, "variables": per_var, "warnings": warnings}
+
+
+def _nanmax(xs: list) -> float:
+    """The largest, or nan when any is nan (max() would hide it)."""
+    return math.nan if any(x != x for x in xs) else max(xs, default=0.0)
 
 
 def _flat(v: Any) -> list:
@@ -190,19 +203,39 @@ def _flat(v: Any) -> list:
 
 
 def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
+    """d value / d name, element by element, by central differences with an adaptive step:
+    steps ~eps^(1/3)·max(1, |x|)·10^-j, keeping the largest step whose estimate the next step
+    confirms (so a point near a domain edge, like log at 1e-7, is still measured). Large
+    tensors use the first finite step only."""
     base = _flat(leaf._v)
+    tries = 7 if len(base) <= 64 else 1
     out = []
+
+    def at(pert: list) -> float:
+        env, _ = p.env()
+        env[name] = E.reshape(E.tensor(pert), leaf.shape)
+        with E.no_grad():
+            return p.evaluate(env).item()
+
     for k, xk in enumerate(base):
         h = FD_STEP * max(1.0, abs(xk))
-        vals = []
-        for sgn in (1.0, -1.0):
-            pert = list(base)
-            pert[k] = xk + sgn * h
-            env, _ = p.env()
-            env[name] = E.reshape(E.tensor(pert), leaf.shape)
-            with E.no_grad():
-                vals.append(p.evaluate(env).item())
-        out.append((vals[0] - vals[1]) / (2 * h) if all(map(math.isfinite, vals)) else math.nan)
+        estimates = []
+        for _ in range(9 if tries == 1 else tries):
+            hi, lo = list(base), list(base)
+            hi[k], lo[k] = xk + h, xk - h
+            f1, f0 = at(hi), at(lo)
+            if math.isfinite(f1) and math.isfinite(f0):
+                estimates.append((f1 - f0) / (2 * h))
+                if tries == 1:
+                    break
+            h /= 10.0
+        if len(estimates) >= 2:
+            diffs = [abs(a - b) / max(1.0, abs(a)) for a, b in zip(estimates, estimates[1:])]
+            settled = [i for i, d in enumerate(diffs) if d <= 1e-7]  # the largest step that has settled
+            j = settled[0] if settled else min(range(len(diffs)), key=diffs.__getitem__)
+            out.append(estimates[j])
+        else:
+            out.append(estimates[0] if estimates else math.nan)
     return out
 
 

@@ -31,6 +31,15 @@ def options_from(kw: dict) -> Options:
 
 
 def run_cli(command: str, kw: dict) -> int:
+    try:
+        return _run_cli(command, kw)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, nothing failed
+        from .cli import _quiet_pipe
+        _quiet_pipe()
+        return EXIT_OK
+
+
+def _run_cli(command: str, kw: dict) -> int:
     from .cli import color_enabled
     options = options_from(kw)
     session = Session(options.limits)
@@ -93,14 +102,18 @@ def _stdin_programs() -> Iterator[tuple[int, str, DiffcliError | None]]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield lineno, "", DiffcliError("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})",
-                                           line=lineno, column=exc.start + 1)
+            shown = raw.decode("utf-8", errors="replace")
+            col = len(raw[:exc.start].decode("utf-8", errors="replace"))
+            yield lineno, shown, DiffcliError("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})",
+                                              line=1, column=col + 1, span=(col, col + 1), source=shown)
             continue
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             continue
         if "\x00" in text:
-            col = text.index("\x00") + 1
-            yield lineno, text, DiffcliError("parse", "the line contains a NUL byte", line=lineno, column=col)
+            col = text.index("\x00")
+            shown = text.replace("\x00", "\u2400")  # the visible symbol for NUL, for the caret line
+            yield lineno, text, DiffcliError("parse", "the line contains a NUL byte", line=1, column=col + 1,
+                                             span=(col, col + 1), source=shown)
             continue
         yield lineno, text, None

@@ -41,7 +41,7 @@ def _toposort(roots: list[Node]) -> list[Node]:
     stack = list(roots)
     while stack:
         n = stack.pop()
-        if n.released:
+        if n.inputs is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         for e in n.edges:
             if type(e) is Node:
@@ -111,7 +111,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     Without create_graph, gradients are summed as raw values and rules run unrecorded;
     with it, every step is an engine operation, so the result can be differentiated again.
     """
-    from . import ops
+    from . import ops, ops_array
     if retain_graph is None:
         retain_graph = create_graph
     buffers: dict = {}  # Node or leaf Tensor -> the sum of the gradients that reached it
@@ -143,9 +143,13 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     check_versions = state.inplace
     anomaly = state.anomaly
 
-    prev_grad, prev_origin = state.grad_enabled, state.origin
+    prev_grad, prev_origin, prev_raw = state.grad_enabled, state.origin, state.raw
     state.grad_enabled = create_graph
+    state.raw = not create_graph
     try:
+        if not create_graph and need is None and not target_nodes:
+            _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
+            order = ()
         for n in order:
             g = buffers.pop(n, None)
             if need is not None and n not in need:
@@ -159,19 +163,25 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 raise DiffcliError("autograd", _SECOND_BACKWARD)
             if check_versions:
                 _check_versions(n)
-            gt = g if create_graph else const(g)
             if n in target_nodes:
-                captured[id(target_nodes[n])] = gt
+                captured[id(target_nodes[n])] = g if create_graph else const(g)
             if n.retained is not None:
-                _retain(n, gt, create_graph)
+                _retain(n, g if create_graph else const(g), create_graph)
             state.origin = n.origin
             prim = n.prim
-            if n.ctx is not None:  # a custom Function
-                grads = n.ctx._backward(gt)
+            if n.ctx is not None:  # a custom Function: its backward is user code on tensors
+                state.raw = False
+                grads = n.ctx._backward(g if create_graph else const(g))
+                state.raw = not create_graph
+                if not create_graph:
+                    grads = [None if gi is None else gi._v for gi in grads]
             else:
-                ans = None
-                if prim.uses_ans:
-                    ans = _recompute(n) if create_graph else const(n.ans)
+                if create_graph:
+                    args = ins
+                    ans = _recompute(n) if prim.uses_ans else None
+                else:  # raw values: the rules' operations allocate no tensors
+                    args = [t._v for t in ins]
+                    ans = n.ans
                 rules = prim.rules
                 grads = []
                 for i, e in enumerate(n.edges):
@@ -179,24 +189,27 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                             e in need if type(e) is Node else id(e) in leaf_ids)):
                         grads.append(None)
                     elif type(rules) is tuple:
-                        grads.append(rules[i](gt, ans, *ins, n.p) if prim.has_param else rules[i](gt, ans, *ins))
+                        grads.append(rules[i](g, ans, *args, n.p) if prim.has_param else rules[i](g, ans, *args))
                     else:
-                        grads.append(rules(i, gt, ans, ins, n.p))
+                        grads.append(rules(i, g, ans, args, n.p))
             for e, gi, inp in zip(n.edges, grads, ins):
                 if gi is None or e is None:
                     continue
-                if type(gi) is not Tensor:
-                    gi = const(gi)
                 if create_graph:
+                    if type(gi) is not Tensor:
+                        gi = const(gi)
                     if (type(gi._v) is not float or type(inp._v) is not float) and gi.shape != inp.shape:
-                        gi = ops.sum_to(gi, inp.shape)
+                        gi = ops_array.sum_to(gi, inp.shape)
                     v = gi._v
                 else:
-                    v = gi._v
-                    if type(v) is not float or type(inp._v) is not float:
-                        v = sum_to_shape(v, shape_of(inp._v))
-                    gi = v
-                if anomaly and has_nan(v) and not has_nan(gt._v):
+                    if type(gi) is Tensor:
+                        gi = gi._v
+                    elif type(gi) is int:
+                        gi = float(gi)
+                    if type(gi) is not float or type(inp._v) is not float:
+                        gi = sum_to_shape(gi, shape_of(inp._v))
+                    v = gi
+                if anomaly and has_nan(v) and not has_nan(g._v if create_graph else g):
                     err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
                                        + _origin_text(n.origin))
                     err.origin = n.origin
@@ -205,7 +218,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
             if not retain_graph:
                 _release(n)
     finally:
-        state.grad_enabled, state.origin = prev_grad, prev_origin
+        state.grad_enabled, state.origin, state.raw = prev_grad, prev_origin, prev_raw
     # What reached the leaves: their gradients (grad) or an addition to .grad (backward).
     for key, g in buffers.items():
         if type(key) is not Tensor:
@@ -224,6 +237,67 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
 
 def _add_raw(a: Any, b: Any) -> Any:
     return a + b
+
+
+def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> None:
+    """The common backward pass: every node, raw values, nothing recorded (the hot loop)."""
+    pop = buffers.pop
+    for n in order:
+        g = pop(n, None)
+        ins = n.inputs
+        if g is None:  # nothing reached it: a symbolic zero
+            if not retain_graph:
+                n.inputs = n.ans = None
+            continue
+        if ins is None:
+            raise DiffcliError("autograd", _SECOND_BACKWARD)
+        if check_versions:
+            _check_versions(n)
+        if n.retained is not None:
+            _retain(n, const(g), False)
+        prim = n.prim
+        if n.ctx is not None:  # a custom Function: its backward is user code on tensors
+            state.raw = False
+            try:
+                grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
+            finally:
+                state.raw = True
+        else:
+            rules = prim.rules
+            vals = [t._v for t in ins]
+            if type(rules) is not tuple:
+                grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(n.edges)]
+            elif prim.has_param:
+                grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(n.edges)]
+            else:
+                grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(n.edges)]
+        i = 0
+        for e in n.edges:
+            gi = grads[i]
+            i += 1
+            if gi is None or e is None:
+                continue
+            tg = type(gi)
+            if tg is not float:
+                if tg is Tensor:
+                    gi = gi._v
+                elif tg is int:
+                    gi = float(gi)
+                if type(gi) is not float or type(ins[i - 1]._v) is not float:
+                    gi = sum_to_shape(gi, shape_of(ins[i - 1]._v))
+            elif type(ins[i - 1]._v) is not float:
+                gi = sum_to_shape(gi, shape_of(ins[i - 1]._v))
+            if anomaly and has_nan(gi) and not has_nan(g):
+                err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
+                                   + _origin_text(n.origin))
+                err.origin = n.origin
+                raise err
+            prev = buffers.get(e)
+            buffers[e] = gi if prev is None else prev + gi
+        if not retain_graph:
+            n.inputs = n.ans = None
+            if n.ctx is not None:
+                n.ctx.saved = None
 
 
 def _retain(n: Node, g: Tensor, create_graph: bool) -> None:

@@ -222,6 +222,9 @@ def clip(x, lo, hi) -> Tensor:
     return apply(CLIP, (x, lo, hi))
 
 
+where.prim, clip.prim = WHERE, CLIP
+
+
 # --------------------------------------------------------------------------
 # Points where the rules above apply a convention rather than a derivative:
 # primitive -> (predicate on the raw inputs, what the convention is).

@@ -9,8 +9,14 @@ from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from .backend import np, shape_of, sum_to_shape
-from .ops import add, div, eq, mul, neg, sub, exp, where
+from .ops import KINKS, add, div, eq, exp, mul, neg, sub, where
+from .state import state
 from .tensor import Prim, Tensor, apply, const
+
+
+def _sh(x: Any) -> tuple:
+    """The shape of a tensor or of a raw value (rules see raw values in a plain backward pass)."""
+    return shape_of(x._v if type(x) is Tensor else x)
 
 
 def _norm_axis(axis: Any, ndim: int) -> tuple | None:
@@ -47,11 +53,11 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 # --------------------------------------------------------------------------
 # Shape plumbing (each is the other's derivative)
 RESHAPE = Prim("Reshape", None, lambda x, s: np.reshape(x, s),
-               (lambda g, a, x, s: reshape(g, x.shape),), has_param=True)
+               (lambda g, a, x, s: reshape(g, _sh(x)),), has_param=True)
 BROADCAST = Prim("Expand", None, lambda x, s: np.broadcast_to(x, s),
-                 (lambda g, a, x, s: sum_to(g, x.shape),), has_param=True)
+                 (lambda g, a, x, s: sum_to(g, _sh(x)),), has_param=True)
 SUM_TO = Prim("SumTo", lambda x, s: x, sum_to_shape,
-              (lambda g, a, x, s: broadcast_to(g, x.shape),), has_param=True)
+              (lambda g, a, x, s: broadcast_to(g, _sh(x)),), has_param=True)
 TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x, axes), (
     lambda g, a, x, axes: transpose(g, None if axes is None else tuple(np.argsort(axes))),),
     has_param=True)
@@ -60,7 +66,9 @@ TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x,
 def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with a new shape of the same size (one entry may be -1)."""
     shape = _shape_arg(shape)
-    if shape == shape_of(x._v if isinstance(x, Tensor) else x):
+    if shape == _sh(x):
+        if state.raw:
+            return x._v if type(x) is Tensor else x
         return x if isinstance(x, Tensor) else const(x)
     return apply(RESHAPE, (x,), shape)
 
@@ -99,13 +107,13 @@ def _reduction(name: str, kernel: str, rule, uses_ans: bool = False) -> Prim:
 
 
 def _prod_rule(g, a, x, axes):
-    return mul(_unreduce(g, x.shape, axes), apply(PROD_OTHERS, (x,), axes))
+    return mul(_unreduce(g, _sh(x), axes), apply(PROD_OTHERS, (x,), axes))
 
 
 def _extreme_rule(g, a, x, axes):
-    hit = eq(x, _unreduce(a, x.shape, axes))  # ties share the gradient evenly
-    share = div(hit, _unreduce(apply(SUM, (hit,), axes), x.shape, axes))
-    return mul(_unreduce(g, x.shape, axes), share)
+    hit = eq(x, _unreduce(a, _sh(x), axes))  # ties share the gradient evenly
+    share = div(hit, _unreduce(apply(SUM, (hit,), axes), _sh(x), axes))
+    return mul(_unreduce(g, _sh(x), axes), share)
 
 
 def _prod_others(x, axes):
@@ -128,15 +136,15 @@ def _prod_others_1d(v):
     return left * right
 
 
-SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, x.shape, axes))
-MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, x.shape, axes),
-                                                           float(_count(x.shape, axes))))
+SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes))
+MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes),
+                                                           float(_count(_sh(x), axes))))
 PROD = _reduction("Prod", "prod", _prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
 MIN = _reduction("Min", "min", _extreme_rule, uses_ans=True)
 # Its own derivative uses the quotient form, exact while at most the differentiated element is 0.
 PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (
-    lambda g, a, x, axes: sub(div(_unreduce(apply(SUM, (mul(g, a),), axes), x.shape, axes), x),
+    lambda g, a, x, axes: sub(div(_unreduce(apply(SUM, (mul(g, a),), axes), _sh(x), axes), x),
                               div(mul(g, a), x)),), uses_ans=True, has_param=True)
 
 
@@ -189,14 +197,23 @@ def _softmax(x, axes):
 
 
 LOGSUMEXP = Prim("Logsumexp", lambda x, axes: x, _logsumexp, (
-    lambda g, a, x, axes: mul(_unreduce(g, x.shape, axes), exp(sub(x, _unreduce(a, x.shape, axes)))),),
+    lambda g, a, x, axes: mul(_unreduce(g, _sh(x), axes), exp(sub(x, _unreduce(a, _sh(x), axes)))),),
     uses_ans=True, has_param=True)
 SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
-    lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), axes), x.shape, axes))),),
+    lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), axes), _sh(x), axes))),),
     uses_ans=True, has_param=True)
 NORM = Prim("Norm", lambda x, p: abs(x), lambda x, p: np.sqrt(np.sum(x * x)), (
     lambda g, a, x, p: mul(g, where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
     uses_ans=True, has_param=True)
+
+
+def _tie(x: Any, axis: Any = None, pick: str = "max") -> bool:
+    """More than one element shares the extreme value (along the axis)."""
+    if type(x) is float:
+        return False
+    ax = None if axis is None else int(axis if type(axis) is float else np.asarray(axis))
+    best = getattr(np, pick)(x, axis=ax, keepdims=True)
+    return bool((np.sum(x == best, axis=ax) > 1).any())
 
 
 def logsumexp(x: Any, axis: Any = None) -> Tensor:
@@ -247,7 +264,7 @@ OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
     lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), x.shape),
     lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), y.shape)))
 TRACE = Prim("Trace", None, lambda x: np.trace(x), (
-    lambda g, a, x: mul(g, const(np.eye(*x.shape))),))
+    lambda g, a, x: mul(g, np.eye(*_sh(x))),))
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
     lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
@@ -428,3 +445,12 @@ def getitem(x: Any, index: Any) -> Tensor:
 def scatter(g: Any, index: Any, shape: tuple) -> Tensor:
     """A zero tensor of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
     return apply(SCATTER, (g,), (index, tuple(shape)))
+
+
+# Points where a rule applies a convention (ops.KINKS, extended here).
+max.prim, min.prim, norm.prim = MAX, MIN, NORM
+KINKS.update({
+    MAX: (lambda x, axis=None: _tie(x, axis, "max"), "max at a tie splits the gradient evenly among the tied"),
+    MIN: (lambda x, axis=None: _tie(x, axis, "min"), "min at a tie splits the gradient evenly among the tied"),
+    NORM: (lambda x: not np.any(x), "norm'(0) is taken as 0 (a subgradient)"),
+})

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "origin", "budget", "inplace")
+    __slots__ = ("grad_enabled", "anomaly", "origin", "budget", "inplace", "raw")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -14,6 +14,9 @@ class _State:
         self.origin: Any = None  # stamped on each new node: a source span, or a traceback in anomaly mode
         self.budget: Any = None  # when set, its tick() runs for every new node (resource limits)
         self.inplace = 0  # in-place operations so far: until the first, nodes skip version records
+        # True while a backward pass without create_graph runs the rules: operations then take
+        # and return raw values (floats, arrays), allocating no tensors
+        self.raw = False
 
 
 state = _State()

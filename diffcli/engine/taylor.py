@@ -66,19 +66,23 @@ def _sweep(root: Node, seed: Any, xs: list) -> dict:
         if ins is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         ss = []
-        for e, t, ver in zip(node.edges, ins, node.versions):
-            if t._version != ver:
+        for i, (e, t) in enumerate(zip(node.edges, ins)):
+            if type(e) is Node and e in ser:  # a value that depends on x: its series, not t._v
+                ss.append(ser[e])
+                continue
+            saved = 0 if node.versions is None else node.versions[i]
+            if t._version != saved:  # x or a constant changed since: its value here is stale
                 raise DiffcliError("autograd", f"a tensor of shape {t.shape} needed by {node.name()} "
-                                   "was modified by an in-place operation after it was saved")
-            if e is seed:
-                ss.append(xs)
-            else:  # a node that reaches x, or else a constant: [its value]
-                ss.append(ser[e] if type(e) is Node and e in ser else [t._v])
+                                   f"was modified by an in-place operation after it was saved "
+                                   f"(version {t._version}, expected {saved})")
+            ss.append(xs if e is seed else [t._v])
+        if node.ctx is not None:  # a custom Function: only its backward is known
+            raise NotImplementedError(node.prim.name)
         w0 = node.prim.forward([s[0] for s in ss], node.p)
         if all(len(s) == 1 for s in ss):  # x reaches it only through piecewise constants
             ser[node] = [w0]
             continue
-        rule = RULES.get(node.prim.name) if node.ctx is None else None
+        rule = RULES.get(node.prim.name)
         if rule is None:
             raise NotImplementedError(node.prim.name)
         try:
@@ -293,6 +297,7 @@ RULES = {
     "Add": lambda w0, nd, u, v: [w0] + [a + b for a, b in zip(*_pad(u, v))][1:],
     "Sub": lambda w0, nd, u, v: [w0] + [a - b for a, b in zip(*_pad(u, v))][1:],
     "Neg": lambda w0, nd, u: [w0] + [-c for c in u[1:]],
+    "Alias": lambda w0, nd, u: [w0] + u[1:],
     "Mul": _mul,
     "Div": _div,
     "Pow": _pow,

@@ -288,8 +288,8 @@ class Tensor:
         return self._inplace(ops.MUL, (0.0,)).add_(value)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        from . import ops
-        self._inplace(ops.SETITEM, (value,), ops.normalize_index(index))
+        from . import ops_array
+        self._inplace(ops_array.SETITEM, (value,), ops_array.normalize_index(index))
 
 
 def const(value: Any) -> Tensor:
@@ -302,6 +302,8 @@ def const(value: Any) -> Tensor:
 
 def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+    if state.raw:
+        return prim.forward(tuple([a._v if type(a) is Tensor else a for a in args]), p)
     tensors = []
     vals = []
     record = False
@@ -328,6 +330,8 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     """``apply`` for the common binary case, unrolled: the scalar hot path.
     A Python number operand becomes a tensor only if a node must save it."""
     ta, tb = type(a), type(b)
+    if state.raw:
+        return _raw2(prim, a._v if ta is Tensor else a, b._v if tb is Tensor else b)
     if ta is Tensor:
         av, ra = a._v, a.requires_grad
     elif ta is float or ta is int:
@@ -370,7 +374,16 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
 def apply1(prim: Prim, a: Any) -> Tensor:
     """``apply`` for the unary case (the scalar hot path)."""
     if type(a) is not Tensor:
+        if state.raw:
+            if type(a) is float and prim.scalar is not None:
+                try:
+                    return prim.scalar(a)
+                except _SCALAR_ERRORS:
+                    pass
+            return prim.forward((a,))
         a = const(a)
+    elif state.raw:
+        return apply1(prim, a._v)
     av = a._v
     v = None
     if type(av) is float and prim.scalar is not None:
@@ -388,3 +401,17 @@ def apply1(prim: Prim, a: Any) -> Tensor:
     else:
         out.grad_fn, out.requires_grad = None, False
     return out
+
+
+def _raw2(prim: Prim, av: Any, bv: Any) -> Any:
+    """A binary primitive on raw values, in a backward pass without create_graph."""
+    if type(av) is int:
+        av = float(av)
+    if type(bv) is int:
+        bv = float(bv)
+    if type(av) is float and type(bv) is float:
+        try:
+            return prim.scalar(av, bv)
+        except _SCALAR_ERRORS:
+            pass
+    return prim.forward((av, bv))

@@ -107,7 +107,10 @@ def _softmax(x, axis=None):
 
 
 def _reduce(f):
-    return lambda x, axis=None: f(x, _axis(axis))
+    def reduce(x, axis=None):
+        return f(x, _axis(axis))
+    reduce.prim = getattr(f, "prim", None)  # the kink table is keyed by primitive
+    return reduce
 
 
 _ROWS: list[tuple] = [

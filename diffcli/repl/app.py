@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import IO, Any
 
-from .lines import is_complete
+from .lines import is_complete, statements
 from .statements import ReplState
 
 PROMPT, CONTINUATION = ">>> ", "... "
@@ -69,7 +69,7 @@ def make_session(state: ReplState, input: Any = None, output: Any = None, histor
 def _warm_up() -> None:
     from ..language.parser import parse
     try:
-        parse("0", start="repl_line")  # loads lark and the parse tables while the user types
+        parse("0", start="repl_line")  # loads the parser and its tables while the user types
     except Exception:  # noqa: BLE001 - the first statement will report any problem
         pass
 
@@ -91,15 +91,15 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
             continue
         except EOFError:
             return 0
-        warm.join()
         try:
-            reply = state.execute(text)
+            warm.join()
+            for _, statement in statements(text.split("\n")):  # pasted lines run one by one
+                reply = state.execute(statement)
+                for chunk, bad in reply.chunks:
+                    (err if bad else out).write(chunk + "\n")
+                out.flush()
+                err.flush()
+                if reply.quit:
+                    return 0
         except KeyboardInterrupt:
             err.write("interrupted\n")
-            continue
-        for chunk, bad in reply.chunks:
-            (err if bad else out).write(chunk + "\n")
-        out.flush()
-        err.flush()
-        if reply.quit:
-            return 0

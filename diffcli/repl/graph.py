@@ -67,6 +67,8 @@ def _node(i: int, key: Any, is_root: bool, root: E.Tensor, state: Any, names: di
     if isinstance(origin, tuple) and len(origin) == 2:
         src, expr = origin
         text = " ".join(src[expr.span[0]:expr.span[1]].split())
+        if key not in state.nodes:  # made by a backward pass (grad(), create_graph) for this operation
+            text = f"(backward of {text})"
     name = node_names.get(id(key))
     if name is not None:
         text = f"{name} = {text}" if text else name

@@ -7,6 +7,7 @@ line connects to the next: the ``x`` in ``y = x^2`` is the very tensor whose ``.
 from __future__ import annotations
 
 import contextlib
+import re
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -133,9 +134,11 @@ class ReplState:
 
     # ------------------------------------------------------------------
     def _statement(self, text: str, reply: Reply) -> None:
-        tree = parse(text, start="repl_line")
+        tree = _parse_line(text)
         if isinstance(tree, Assign):
-            return self._assign(tree, reply)
+            return self._assign(tree.name, tree.span, Program([], tree.expr, [], text), reply)
+        if isinstance(tree, tuple):  # name = expr at bindings
+            return self._assign(*tree, reply)
         self._check_definitions(tree)
         if tree.expr is None:
             defs = dict(self.definitions)
@@ -189,17 +192,16 @@ class ReplState:
         return [e.value for e in free_names(program.expr) if e.value not in bound
                 and e.value in self.variables and self.variables[e.value].requires_grad]
 
-    def _assign(self, a: Assign, reply: Reply) -> None:
-        self._check_name(a.name, a.span, a.source)
-        program = Program([], a.expr, [], a.source)
+    def _assign(self, name: str, span: tuple, program: Program, reply: Reply) -> None:
+        self._check_name(name, span, program.source)
         value, _, warnings = self.evaluate(program)
         if not isinstance(value, E.Tensor):
             raise DiffcliError("type", f"only a number or a tensor can be assigned, not "
-                               f"{V.describe(value)}").at(a.expr.span, a.source)
-        if not self._tracked(program) and not _marks_constant(a.expr):
+                               f"{V.describe(value)}").at(program.expr.span, program.source)
+        if not self._tracked(program) and not _marks_constant(program.expr):
             value = E.tensor(value.numpy().copy() if value.shape else value.item(), requires_grad=True)
-        self.variables[a.name] = value
-        reply.say(self.shown(value, f"{a.name} = "))
+        self.variables[name] = value
+        reply.say(self.shown(value, f"{name} = "))
         for w in warnings:
             reply.say(self.style.warn("warning: " + w))
 
@@ -240,6 +242,29 @@ class ReplState:
         for _, _, t in trace or ():
             if isinstance(t, E.Tensor) and t.grad_fn is not None and t.grad_fn not in self.nodes:
                 self.nodes[t.grad_fn] = t._v
+
+
+def _parse_line(text: str) -> Any:
+    """A REPL line's tree; ``name = expr at bindings`` (which the grammar's assignment lacks)
+    as (name, span, program), its program parsed with the name blanked out so spans still fit."""
+    try:
+        return parse(text, start="repl_line")
+    except DiffcliError as first:
+        m = _ASSIGN_AT.match(text)
+        if m is None:
+            raise
+        head = m.end()
+        try:
+            program = parse("".join(c if c == "\n" else " " for c in text[:head]) + text[head:])
+        except DiffcliError:
+            raise first from None
+        if program.definitions or program.expr is None or not program.bindings:
+            raise
+        program.source = text
+        return m.group(1), (m.start(1), program.expr.span[1]), program
+
+
+_ASSIGN_AT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 
 
 def _marks_constant(expr: Expr) -> bool:
