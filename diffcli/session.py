@@ -1,7 +1,6 @@
 """One evaluation API for the CLI and the REPL: program text in, result or DiffcliError out."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import engine as E
@@ -13,24 +12,27 @@ from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
 from .language.evaluator import Evaluator
 from .language.limits import Limits
 from .language.parser import parse
+from .record import Factory, Record
 
 
-@dataclass
-class Options:
+class Options(Record):
     """What a command asks for, besides the program."""
-    at: list[tuple[str, str]] = field(default_factory=list)  # --at NAME=VALUE, in order
-    wrt: list[str] | None = None
-    seed: str | None = None
-    order: int = 1
-    all_orders: bool = False
-    tol: float = 1e-6
-    detect_anomaly: bool = False
-    limits: Limits = field(default_factory=Limits)
+    FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits")
+    DEFAULTS = {"at": Factory(list), "wrt": None, "seed": None, "order": 1, "all_orders": False,
+                "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits)}
+    at: list[tuple[str, str]]  # --at NAME=VALUE, in order
+    wrt: list[str] | None
+    seed: str | None
+    order: int
+    all_orders: bool
+    tol: float
+    detect_anomaly: bool
+    limits: Limits
 
 
-@dataclass
-class Prepared:
+class Prepared(Record):
     """A parsed program with its variables bound, ready for a command."""
+    FIELDS = ("program", "evaluator", "values", "order")
     program: Program
     evaluator: Evaluator
     values: dict[str, E.Tensor]      # every bound name -> its value

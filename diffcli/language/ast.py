@@ -1,8 +1,9 @@
 """The program tree: expressions with source spans, definitions, programs."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..record import Factory, Record
 
 
 class Expr:
@@ -36,36 +37,38 @@ class Expr:
         return f"Expr({self.kind}, {self.value!r}, {len(self.args)} args, {self.span})"
 
 
-@dataclass
-class Definition:
+class Definition(Record):
     """``name(params) = body``, optionally ``with grad(g) = rule, ...`` (one per parameter)."""
+    FIELDS = ("name", "params", "body", "span", "grad_name", "grad_rules", "source")
+    DEFAULTS = {"grad_name": None, "grad_rules": Factory(list), "source": ""}
     name: str
     params: list[str]
     body: Expr
     span: tuple[int, int]
-    grad_name: str | None = None
-    grad_rules: list[Expr] = field(default_factory=list)
-    source: str = ""
+    grad_name: str | None
+    grad_rules: list[Expr]
+    source: str
 
 
-@dataclass
-class Binding:
+class Binding(Record):
+    """``name = expr`` in an 'at' clause."""
+    FIELDS = ("name", "expr", "span")
     name: str
     expr: Expr
     span: tuple[int, int]
 
 
-@dataclass
-class Program:
+class Program(Record):
+    FIELDS = ("definitions", "expr", "bindings", "source")
     definitions: list[Definition]
     expr: Expr | None
     bindings: list[Binding]
     source: str
 
 
-@dataclass
-class Assign:
+class Assign(Record):
     """A REPL assignment ``name = expr``."""
+    FIELDS = ("name", "expr", "span", "source")
     name: str
     expr: Expr
     span: tuple[int, int]

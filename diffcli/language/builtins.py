@@ -6,15 +6,17 @@ from the user's text ever reaches getattr, eval or exec.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import engine as E
 from ..errors import DiffcliError
+from ..record import Record
 
 
-@dataclass(frozen=True)
-class Builtin:
+class Builtin(Record):
+    """One built-in: how to call it, and how to explain it."""
+    FIELDS = ("name", "fn", "arity", "doc", "example", "group", "kwargs", "size")
+    DEFAULTS = {"kwargs": (), "size": None}
     name: str
     fn: Callable[..., Any] | None  # None: a special form the evaluator handles itself
     arity: tuple[int, int | None]  # least and most positional arguments (None: any number)

@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from ..errors import DiffcliError
+from ..record import Record
 
 
-@dataclass
-class Limits:
-    max_elements: int = 10**8        # elements in one tensor           --max-elements
-    max_length: int = 5_000_000      # characters in one program        --max-length
-    max_depth: int = 200_000         # nesting depth of an expression    --max-depth
-    max_nodes: int = 5_000_000       # graph nodes per program           --max-nodes
-    max_order: int = 64              # nested derivative order (reverse) --max-order
-    timeout: float = 60.0            # seconds per program               --timeout
-    budget: "Budget | None" = field(default=None, repr=False)
+class Limits(Record):
+    """Each limit's default; the CLI option that changes it is named beside it."""
+    FIELDS = ("max_elements", "max_length", "max_depth", "max_nodes", "max_order", "timeout")
+    max_elements = 10**8        # elements in one tensor           --max-elements
+    max_length = 5_000_000      # characters in one program        --max-length
+    max_depth = 200_000         # nesting depth of an expression    --max-depth
+    max_nodes = 5_000_000       # graph nodes per program           --max-nodes
+    max_order = 64              # nested derivative order (reverse) --max-order
+    timeout = 60.0              # seconds per program               --timeout
+    DEFAULTS = {"max_elements": max_elements, "max_length": max_length, "max_depth": max_depth,
+                "max_nodes": max_nodes, "max_order": max_order, "timeout": timeout}
+    budget: "Budget | None" = None
 
     def start(self) -> "Budget":
         """A fresh budget for one program."""

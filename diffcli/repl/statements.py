@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import weakref
-from dataclasses import dataclass, field
+from ..record import Factory, Record
 from typing import Any, Iterator
 
 from .. import engine as E
@@ -27,11 +27,12 @@ from .autograd import RESERVED, STATEMENTS, run_statement
 from .lines import is_blank, is_command
 
 
-@dataclass
-class Reply:
+class Reply(Record):
     """What a statement printed: (text, is_error) chunks in order, and whether to leave."""
-    chunks: list[tuple[str, bool]] = field(default_factory=list)
-    quit: bool = False
+    FIELDS = ("chunks", "quit")
+    DEFAULTS = {"chunks": Factory(list), "quit": False}
+    chunks: list[tuple[str, bool]]
+    quit: bool
 
     def say(self, text: str) -> None:
         if text:
