@@ -96,7 +96,7 @@ def hvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
 def derivative(f: Callable, x: Any, order: int = 1) -> Tensor:
     """The n-th derivative of a function of one variable, by repeated reverse passes.
 
-    For a scalar x and larger orders, ``diffcli.taylor.derivatives`` is polynomial in the order.
+    For a scalar x and larger orders, ``diffcli.engine.taylor.derivatives`` is polynomial in the order.
     """
     if order < 0:
         raise DiffcliError("type", "the order of a derivative must be at least 0")

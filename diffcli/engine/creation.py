@@ -17,7 +17,10 @@ def tensor(data: Any, requires_grad: bool = False) -> Tensor:
     """A float64 tensor from a number, a nested list, an array or a tensor's value."""
     if isinstance(data, Tensor):
         data = data._v
-    return Tensor(to_raw(data), requires_grad=requires_grad)
+    raw = to_raw(data)
+    if type(raw) is not float and type(data).__module__ == "numpy":
+        raw = np.array(raw)  # like torch.tensor: the tensor owns a copy of an array it is given
+    return Tensor(raw, requires_grad=requires_grad)
 
 
 def zeros(*shape: Any, requires_grad: bool = False) -> Tensor:

@@ -15,6 +15,7 @@ class FunctionCtx:
         self._fn = fn
         self.needs_input_grad = needs
         self.saved: tuple | None = ()
+        self.shapes: tuple = ()
 
     def save_for_backward(self, *tensors: Any) -> None:
         self.saved = tensors
@@ -34,7 +35,12 @@ class FunctionCtx:
         if len(grads) != n:
             raise DiffcliError("type", f"{self._fn.__name__}.backward returned {len(grads)} "
                                f"gradient(s) for {n} input(s)")
-        return [None if gr is None else (gr if isinstance(gr, Tensor) else const(gr)) for gr in grads]
+        out = [None if gr is None else (gr if isinstance(gr, Tensor) else const(gr)) for gr in grads]
+        for i, (gr, shape) in enumerate(zip(out, self.shapes)):
+            if gr is not None and gr.shape != shape:
+                raise DiffcliError("shape", f"{self._fn.__name__}.backward returned a gradient of shape "
+                                   f"{gr.shape} for input {i}, which has shape {shape}")
+        return out
 
 
 class Function:
@@ -56,6 +62,7 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(cls, needs)
+        ctx.shapes = tuple(a.shape if isinstance(a, Tensor) else () for a in args)
         with no_grad():
             out = cls.forward(ctx, *args)
         if not isinstance(out, Tensor):

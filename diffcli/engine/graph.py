@@ -74,7 +74,9 @@ def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
     return need
 
 
-def _check_versions(n: Node) -> None:
+def _check_versions(n: Node, create_graph: bool = False) -> None:
+    if not n.prim.reads and not (create_graph and n.prim.uses_ans):  # recomputing ans reads them
+        return
     vers = n.versions
     for i, t in enumerate(n.inputs):
         ver = 0 if vers is None else vers[i]
@@ -162,9 +164,12 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
             if ins is None:
                 raise DiffcliError("autograd", _SECOND_BACKWARD)
             if check_versions:
-                _check_versions(n)
+                _check_versions(n, create_graph)
             if n in target_nodes:
                 captured[id(target_nodes[n])] = g if create_graph else const(g)
+                if not any((e in need) if type(e) is Node else (e is not None and id(e) in leaf_ids)
+                           for e in n.edges):
+                    continue  # nothing below is wanted: leave this node (and what it saved) alone
             if n.retained is not None:
                 _retain(n, g if create_graph else const(g), create_graph)
             state.origin = n.origin
@@ -223,6 +228,8 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     for key, g in buffers.items():
         if type(key) is not Tensor:
             continue
+        if not create_graph and type(g) is not float:
+            g = np.array(g)  # a leaf's own gradient: never shared with a seed or another leaf
         gt = g if create_graph else const(g)
         if inputs is not None:
             captured[id(key)] = gt

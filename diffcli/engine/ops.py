@@ -14,7 +14,7 @@ import functools
 import math
 import operator
 
-from .backend import np
+from .backend import all_finite, np
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -38,13 +38,13 @@ def _b(prim: Prim):
 
 # --------------------------------------------------------------------------
 # Arithmetic
-ADD = Prim("Add", operator.add, "add", (lambda g, a, x, y: g, lambda g, a, x, y: g))
-SUB = Prim("Sub", operator.sub, "subtract", (lambda g, a, x, y: g, lambda g, a, x, y: neg(g)))
-MUL = Prim("Mul", operator.mul, "multiply", (lambda g, a, x, y: mul(g, y), lambda g, a, x, y: mul(g, x)))
+ADD = Prim("Add", operator.add, "add", (lambda g, a, x, y: g, lambda g, a, x, y: g), reads=False)
+SUB = Prim("Sub", operator.sub, "subtract", (lambda g, a, x, y: g, lambda g, a, x, y: neg(g)), reads=False)
+MUL = Prim("Mul", operator.mul, "multiply", (lambda g, a, x, y: gmul(g, y), lambda g, a, x, y: gmul(g, x)))
 DIV = Prim("Div", operator.truediv, "true_divide", (
     lambda g, a, x, y: gmul(g, div(1.0, y)),
     lambda g, a, x, y: gmul(g, neg(div(x, mul(y, y))))))
-NEG = Prim("Neg", operator.neg, "negative", (lambda g, a, x: neg(g),))
+NEG = Prim("Neg", operator.neg, "negative", (lambda g, a, x: neg(g),), reads=False)
 
 
 def _pow_scalar(x: float, y: float) -> float:
@@ -56,12 +56,13 @@ def _pow_scalar(x: float, y: float) -> float:
 
 POW = Prim("Pow", _pow_scalar, "power", (
     lambda g, a, x, y: gmul(mul(g, y), pow(x, sub(y, 1.0))),   # y=0 gives 0, even at x=0
-    lambda g, a, x, y: mul(g, gmul(a, log(x)))), uses_ans=True)  # x=0 gives 0
+    # x=0 with y>=0 gives 0, as PyTorch (the limit of x^y log x)
+    lambda g, a, x, y: gmul(g, where(mul(eq(x, 0.0), ge(y, 0.0)), 0.0, mul(a, log(x))))), uses_ans=True)
 
 
 def _gmul_array(g, d):
     out = np.multiply(g, d)
-    if not np.isfinite(out).all():
+    if not all_finite(out):
         out = np.where(np.broadcast_to(g, out.shape) == 0, 0.0, out)
     return out
 
@@ -72,7 +73,7 @@ GMUL = Prim("Mul", lambda g, d: 0.0 if g == 0.0 else g * d, _gmul_array, (
     lambda h, a, g, d: gmul(g, h)))
 
 # The identity, as a node of its own: differentiating with respect to an expression's value.
-ALIAS = Prim("Alias", lambda x: x, lambda x: x, (lambda g, a, x: g,))
+ALIAS = Prim("Alias", lambda x: x, lambda x: x, (lambda g, a, x: g,), reads=False)
 
 add, sub, mul, div, pow, gmul = _b(ADD), _b(SUB), _b(MUL), _b(DIV), _b(POW), _b(GMUL)
 neg, alias = _u(NEG), _u(ALIAS)
@@ -140,31 +141,32 @@ def _nondiff(name: str, scalar, array) -> Prim:
 UNARY = {
     "sin": Prim("Sin", math.sin, "sin", (lambda g, a, x: mul(g, cos(x)),)),
     "cos": Prim("Cos", math.cos, "cos", (lambda g, a, x: mul(g, neg(sin(x))),)),
-    "tan": Prim("Tan", math.tan, "tan", (lambda g, a, x: mul(g, add(1.0, mul(a, a))),), uses_ans=True),
+    "tan": Prim("Tan", math.tan, "tan", (lambda g, a, x: mul(g, add(1.0, mul(a, a))),), uses_ans=True, reads=False),
     "asin": Prim("Asin", math.asin, "arcsin", (lambda g, a, x: gmul(g, div(1.0, sqrt(sub(1.0, mul(x, x))))),)),
     "acos": Prim("Acos", math.acos, "arccos", (lambda g, a, x: gmul(g, div(-1.0, sqrt(sub(1.0, mul(x, x))))),)),
     "atan": Prim("Atan", math.atan, "arctan", (lambda g, a, x: div(g, add(1.0, mul(x, x))),)),
     "sinh": Prim("Sinh", math.sinh, "sinh", (lambda g, a, x: mul(g, cosh(x)),)),
     "cosh": Prim("Cosh", math.cosh, "cosh", (lambda g, a, x: mul(g, sinh(x)),)),
-    "tanh": Prim("Tanh", math.tanh, "tanh", (lambda g, a, x: mul(g, sub(1.0, mul(a, a))),), uses_ans=True),
+    "tanh": Prim("Tanh", math.tanh, "tanh", (lambda g, a, x: mul(g, sub(1.0, mul(a, a))),), uses_ans=True, reads=False),
     "asinh": Prim("Asinh", math.asinh, "arcsinh", (lambda g, a, x: div(g, sqrt(add(mul(x, x), 1.0))),)),
     "acosh": Prim("Acosh", math.acosh, "arccosh", (lambda g, a, x: gmul(g, div(1.0, sqrt(sub(mul(x, x), 1.0)))),)),
     "atanh": Prim("Atanh", math.atanh, "arctanh", (lambda g, a, x: gmul(g, div(1.0, sub(1.0, mul(x, x)))),)),
-    "exp": Prim("Exp", math.exp, "exp", (lambda g, a, x: mul(g, a),), uses_ans=True),
-    "expm1": Prim("Expm1", math.expm1, "expm1", (lambda g, a, x: mul(g, add(a, 1.0)),), uses_ans=True),
+    "exp": Prim("Exp", math.exp, "exp", (lambda g, a, x: mul(g, a),), uses_ans=True, reads=False),
+    "expm1": Prim("Expm1", math.expm1, "expm1", (lambda g, a, x: mul(g, add(a, 1.0)),), uses_ans=True, reads=False),
     "log": Prim("Log", math.log, "log", (lambda g, a, x: gmul(g, div(1.0, x)),)),
     "log2": Prim("Log2", math.log2, "log2", (lambda g, a, x: gmul(g, div(1.0 / LN2, x)),)),
     "log10": Prim("Log10", math.log10, "log10", (lambda g, a, x: gmul(g, div(1.0 / LN10, x)),)),
     "log1p": Prim("Log1p", math.log1p, "log1p", (lambda g, a, x: gmul(g, div(1.0, add(x, 1.0))),)),
-    "sqrt": Prim("Sqrt", math.sqrt, "sqrt", (lambda g, a, x: gmul(g, div(0.5, a)),), uses_ans=True),
-    "cbrt": Prim("Cbrt", _cbrt, "cbrt", (lambda g, a, x: gmul(g, div(1.0 / 3.0, mul(a, a))),), uses_ans=True),
+    "sqrt": Prim("Sqrt", math.sqrt, "sqrt", (lambda g, a, x: gmul(g, div(0.5, a)),), uses_ans=True, reads=False),
+    "cbrt": Prim("Cbrt", _cbrt, "cbrt", (lambda g, a, x: gmul(g, div(1.0 / 3.0, mul(a, a))),), uses_ans=True, reads=False),
     "abs": Prim("Abs", abs, "abs", (lambda g, a, x: mul(g, sign(x)),)),
     "relu": Prim("Relu", _relu, lambda x: np.maximum(x, 0.0), (lambda g, a, x: mul(g, gt(x, 0.0)),)),
     "sigmoid": Prim("Sigmoid", _sigmoid, _sigmoid_array,
-                    (lambda g, a, x: mul(g, mul(a, sub(1.0, a))),), uses_ans=True),
+                    (lambda g, a, x: mul(g, mul(a, sub(1.0, a))),), uses_ans=True, reads=False),
     "softplus": Prim("Softplus", _softplus, _softplus_array, (lambda g, a, x: mul(g, sigmoid(x)),)),
     "erf": Prim("Erf", math.erf, _erf_array,
                 (lambda g, a, x: mul(g, mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),)),
+    # (the rules above that use only the output, ans, read no input: reads=False)
     "sign": _nondiff("Sign", _sign, "sign"),
     "floor": _nondiff("Floor", lambda x: float(math.floor(x)) if math.isfinite(x) else x, "floor"),
     "ceil": _nondiff("Ceil", lambda x: float(math.ceil(x)) if math.isfinite(x) else x, "ceil"),

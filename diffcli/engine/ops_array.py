@@ -53,14 +53,14 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 # --------------------------------------------------------------------------
 # Shape plumbing (each is the other's derivative)
 RESHAPE = Prim("Reshape", None, lambda x, s: np.reshape(x, s),
-               (lambda g, a, x, s: reshape(g, _sh(x)),), has_param=True)
+               (lambda g, a, x, s: reshape(g, _sh(x)),), has_param=True, reads=False)
 BROADCAST = Prim("Expand", None, lambda x, s: np.broadcast_to(x, s),
-                 (lambda g, a, x, s: sum_to(g, _sh(x)),), has_param=True)
+                 (lambda g, a, x, s: sum_to(g, _sh(x)),), has_param=True, reads=False)
 SUM_TO = Prim("SumTo", lambda x, s: x, sum_to_shape,
-              (lambda g, a, x, s: broadcast_to(g, _sh(x)),), has_param=True)
+              (lambda g, a, x, s: broadcast_to(g, _sh(x)),), has_param=True, reads=False)
 TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x, axes), (
     lambda g, a, x, axes: transpose(g, None if axes is None else tuple(np.argsort(axes))),),
-    has_param=True)
+    has_param=True, reads=False)
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -88,7 +88,7 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
 
 
 def _swap(x: Tensor) -> Tensor:
-    n = x.ndim
+    n = len(_sh(x))
     return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
@@ -100,10 +100,10 @@ def _shape_arg(shape: Sequence[Any]) -> tuple:
 
 # --------------------------------------------------------------------------
 # Reductions (axis=None reduces everything)
-def _reduction(name: str, kernel: str, rule, uses_ans: bool = False) -> Prim:
+def _reduction(name: str, kernel: str, rule, uses_ans: bool = False, reads: bool = True) -> Prim:
     return Prim(name, lambda x, axes: x if axes is None else np.sum(x, axes),
                 lambda x, axes: getattr(np, kernel)(x, axis=axes), (rule,),
-                uses_ans=uses_ans, has_param=True)
+                uses_ans=uses_ans, has_param=True, reads=reads)
 
 
 def _prod_rule(g, a, x, axes):
@@ -136,9 +136,9 @@ def _prod_others_1d(v):
     return left * right
 
 
-SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes))
+SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes), reads=False)
 MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes),
-                                                           float(_count(_sh(x), axes))))
+                                                           float(_count(_sh(x), axes))), reads=False)
 PROD = _reduction("Prod", "prod", _prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
 MIN = _reduction("Min", "min", _extreme_rule, uses_ans=True)
@@ -240,22 +240,24 @@ def _need_ndim(x: Tensor, lo: int, what: str) -> None:
 
 
 def _matmul_da(g, a, x, y):
-    if x.ndim == 1 and y.ndim == 1:
+    xs, ys, gs = _sh(x), _sh(y), _sh(g)
+    if len(xs) == 1 and len(ys) == 1:
         return mul(g, y)
-    if y.ndim == 1:
-        return mul(reshape(g, g.shape + (1,)), y)
-    if x.ndim == 1:
-        return matmul(y, g)
+    if len(ys) == 1:  # (..., n, k) @ (k,): g (..., n)
+        return mul(reshape(g, gs + (1,)), y)
+    if len(xs) == 1:  # (k,) @ (..., k, m): g (..., m); summed over m here, over the batch centrally
+        return sum(mul(y, reshape(g, gs[:-1] + (1, gs[-1]))), -1)
     return matmul(g, _swap(y))
 
 
 def _matmul_db(g, a, x, y):
-    if x.ndim == 1 and y.ndim == 1:
+    xs, ys, gs = _sh(x), _sh(y), _sh(g)
+    if len(xs) == 1 and len(ys) == 1:
         return mul(g, x)
-    if x.ndim == 1:
-        return mul(reshape(x, (x.shape[0], 1)), reshape(g, g.shape[:-1] + (1, g.shape[-1])))
-    if y.ndim == 1:
-        return matmul(_swap(x), g)
+    if len(xs) == 1:  # (k,) @ (..., k, m)
+        return mul(reshape(x, (xs[0], 1)), reshape(g, gs[:-1] + (1, gs[-1])))
+    if len(ys) == 1:  # (..., n, k) @ (k,): sum over n here, over the batch centrally
+        return sum(mul(x, reshape(g, gs + (1,))), -2)
     return matmul(_swap(x), g)
 
 
@@ -264,13 +266,14 @@ OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
     lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), x.shape),
     lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), y.shape)))
 TRACE = Prim("Trace", None, lambda x: np.trace(x), (
-    lambda g, a, x: mul(g, np.eye(*_sh(x))),))
+    lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
     lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
     lambda g, a, x: mul(mul(g, a), _swap(inv(x))),), uses_ans=True)
 DIAG = Prim("Diag", None, lambda x: np.diag(x), (
-    lambda g, a, x: diag(g) if x.ndim == 1 else scatter(g, (np.arange(g.shape[0]),) * 2, x.shape),))
+    lambda g, a, x: diag(g) if len(_sh(x)) == 1 else scatter(g, (np.arange(_sh(g)[0]),) * 2, _sh(x)),),
+    reads=False)
 
 
 def _checked_inv(x):
@@ -348,12 +351,14 @@ def _stack_rule(i, g, a, ins, axis):
 def _concat_rule(i, g, a, ins, axis):
     start = 0
     for t in ins[:i]:
-        start += t.shape[axis]
-    return getitem(g, (slice(None),) * axis + (slice(start, start + ins[i].shape[axis]),))
+        start += _sh(t)[axis]
+    return getitem(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),))
 
 
-STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True)
-CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True)
+STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True,
+             reads=False)
+CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True,
+              reads=False)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -384,6 +389,8 @@ def normalize_index(index: Any) -> Any:
         return slice(*(None if v is None else _int_index(v) for v in (index.start, index.stop, index.step)))
     if index is None or index is Ellipsis:
         return index
+    if type(index).__module__ == "numpy" and getattr(index, "ndim", 0) > 0:
+        return index  # an integer index array (the adjoint of diag uses one)
     return _int_index(index)
 
 
@@ -426,12 +433,12 @@ def _setitem(x, v, idx):
 
 
 GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, idx, x.shape),), has_param=True)
+    lambda g, a, x, idx: scatter(g, idx, _sh(x)),), has_param=True, reads=False)
 SCATTER = Prim("IndexPut", None, _scatter, (
-    lambda g, a, x, p: getitem(g, p[0]),), has_param=True)
+    lambda g, a, x, p: getitem(g, p[0]),), has_param=True, reads=False)
 SETITEM = Prim("CopySlices", None, _setitem, (
     lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), idx),
-    lambda g, a, x, v, idx: getitem(g, idx)), has_param=True)
+    lambda g, a, x, v, idx: getitem(g, idx)), has_param=True, reads=False)
 
 
 def getitem(x: Any, index: Any) -> Tensor:

@@ -42,8 +42,18 @@ def enable_grad() -> contextlib.AbstractContextManager:
     return _grad_mode(True)
 
 
-def set_grad_enabled(flag: bool) -> contextlib.AbstractContextManager:
-    return _grad_mode(flag)
+class set_grad_enabled:
+    """Set grad mode: at once when called, and restored on leaving a ``with`` block."""
+
+    def __init__(self, flag: bool) -> None:
+        self.prev = state.grad_enabled
+        state.grad_enabled = bool(flag)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        state.grad_enabled = self.prev
 
 
 def is_grad_enabled() -> bool:

@@ -26,17 +26,19 @@ class Prim:
     or None for a zero gradient.
     """
 
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "kink", "doc")
+    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "doc")
 
     def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
-                 uses_ans: bool = False, has_param: bool = False, kink: Any = None) -> None:
+                 uses_ans: bool = False, has_param: bool = False, reads: Any = True) -> None:
         self.name = name
         self.scalar = scalar
         self.array = array
         self.rules = rules
         self.uses_ans = uses_ans
         self.has_param = has_param
-        self.kink = kink  # (predicate on raw inputs, convention text) for non-differentiable points
+        # Whether the rules read the inputs' values (not just their shapes): only then does an
+        # in-place change of an input after the forward pass invalidate the backward pass.
+        self.reads = reads
 
     def forward(self, vals: tuple, p: Any = None) -> Any:
         if self.scalar is not None:
@@ -95,7 +97,7 @@ class Node:
             self.origin = traceback.extract_stack()[:-3]
 
     def name(self) -> str:
-        return self.prim.name + "Backward0"
+        return self.prim.name + ("Backward" if self.ctx is not None else "Backward0")
 
     @property
     def released(self) -> bool:
@@ -252,6 +254,7 @@ class Tensor:
                                "(wrap the update in diffcli.no_grad())")
         old = self.detach()
         old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        args = tuple(old if a is self else a for a in args)  # y.add_(y) must not save y itself
         out = apply(prim, (old,) + args, p)
         if shape_of(out._v) != shape_of(self._v):
             raise DiffcliError("shape", f"in-place {prim.name.lower()} would change shape "

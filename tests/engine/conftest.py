@@ -40,16 +40,13 @@ ATOL = 1e-6
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a single long-running test (still runs by default)")
+    config.addinivalue_line("markers", "fixed_bug: guards an engine bug that has been fixed")
 
 
 # --------------------------------------------------------------------------
 # Known engine bugs. Each test that needs a fix is a strict xfail, so it turns
 # red (XPASS) the moment the bug is fixed and the marker can be removed.
-BUG_VERSION_UNSAVED = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: the in-place version check covers every input of a node, not only the "
-           "values its backward needs (AddBackward0, IndexBackward0, ExpBackward0 need none of "
-           "their inputs' values), so valid PyTorch programs raise")
+BUG_VERSION_UNSAVED = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_INPLACE_CYCLE = pytest.mark.xfail(
     strict=True,
     reason="engine bug: an in-place op whose operand refers to the tensor itself (y.add_(y), "
@@ -58,23 +55,13 @@ BUG_PROD_HESSIAN = pytest.mark.xfail(
     strict=True,
     reason="engine bug: ProdOthers' derivative divides by x, so second derivatives of prod are "
            "nan at a point with a zero element")
-BUG_BATCHED_MATVEC = pytest.mark.xfail(
-    strict=True, raises=DiffcliError,
-    reason="engine bug: matmul's rules for a batched matrix with a vector call matmul on a 2-d "
-           "gradient, which does not align")
+BUG_BATCHED_MATVEC = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_DET_SINGULAR = pytest.mark.xfail(
     strict=True, raises=DiffcliError,
     reason="engine bug: det's gradient goes through inv(x), so a singular matrix raises although "
            "det is a polynomial (gradient = cofactor matrix)")
-BUG_DIAG_SECOND_ORDER = pytest.mark.xfail(
-    strict=True, raises=TypeError,
-    reason="engine bug: diag of a matrix differentiates to scatter(g, (arange, arange)), whose own "
-           "rule calls getitem with those index arrays, which normalize_index rejects (TypeError): "
-           "no second derivative through diag(matrix)")
-BUG_GRAD_FREES_BELOW_INPUT = pytest.mark.xfail(
-    strict=True, raises=DiffcliError,
-    reason="engine bug: grad(out, inputs=[non-leaf y]) runs and frees y.grad_fn and the graph "
-           "below y, so a later y.backward() says the graph was freed")
+BUG_DIAG_SECOND_ORDER = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
+BUG_GRAD_FREES_BELOW_INPUT = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 
 
 # --------------------------------------------------------------------------

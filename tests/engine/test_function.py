@@ -164,10 +164,6 @@ def test_backward_returning_the_wrong_number_of_gradients():
         Bad.apply(x, d.tensor(2.0)).backward()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a custom backward returning a gradient of the "
-                   "wrong shape is not checked: backward() fails with a bare numpy ValueError and "
-                   "grad(create_graph=True) returns a gradient of shape () for a (3,) input; "
-                   "PyTorch raises 'returned an invalid gradient at index 0'")
 def test_backward_returning_a_gradient_of_the_wrong_shape():
     class SumAll(d.Function):
         @staticmethod
@@ -202,9 +198,6 @@ def test_custom_function_node_name():
     assert Cube.apply(x).grad_fn.name().startswith("CubeBackward")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: custom Function nodes are named "
-                   "'<ClassName>Backward0'; function.py's docstring and PyTorch say "
-                   "'<ClassName>Backward'")
 def test_custom_function_node_name_is_classname_backward():
     x = d.tensor(1.0, requires_grad=True)
     assert Cube.apply(x).grad_fn.name() == "CubeBackward"

@@ -185,8 +185,6 @@ def test_pow_gradients_at_a_zero_base():
         assert (ga.item(), gb.item()) == (ga_want, gb_want), (base, expo)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: d(x**y)/dy at x = 0, y = 0 is -inf (1 * log 0); "
-                   "ops.py's comment says 'x=0 gives 0', as PyTorch does")
 def test_pow_exponent_gradient_at_zero_to_the_zero():
     a, b = d.tensor(0.0, requires_grad=True), d.tensor(0.0, requires_grad=True)
     ga, gb = d.grad(a ** b, [a, b])

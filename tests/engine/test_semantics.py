@@ -208,8 +208,6 @@ def test_no_grad_as_a_decorator_and_set_grad_enabled_as_a_context():
     assert (x * 2).grad_fn is not None
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: set_grad_enabled(False) called as a function "
-                   "(not in a with) changes nothing; PyTorch's works both ways")
 def test_set_grad_enabled_as_a_function():
     try:
         d.set_grad_enabled(False)
@@ -270,9 +268,6 @@ def test_requires_grad_flag_can_only_change_on_leaves():
     assert (x * 2).grad_fn is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: leaf gradients share one numpy array with each "
-                   "other and with the caller's seed (z = x + y), so writing through x.grad.numpy() "
-                   "changes y.grad; PyTorch gives each leaf its own gradient")
 def test_leaf_gradients_do_not_share_memory():
     x = d.tensor([1.0, 2.0], requires_grad=True)
     y = d.tensor([3.0, 4.0], requires_grad=True)
@@ -283,9 +278,6 @@ def test_leaf_gradients_do_not_share_memory():
     assert_close(seed, [1.0, 1.0], rtol=0, atol=0)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: diffcli.tensor(ndarray) keeps the caller's array "
-                   "(no copy), so later writes to the array change the tensor without a version "
-                   "bump; torch.tensor always copies")
 def test_tensor_copies_its_data():
     a = np.array([1.0, 2.0])
     t = d.tensor(a, requires_grad=True)
@@ -394,9 +386,6 @@ def test_where_does_not_leak_nan_from_the_branch_it_did_not_take():
     assert_close(g, [0.0, 0.0, -1 / 16], rtol=0, atol=0)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (documented promise): ops.py says where() never "
-                   "leaks NaN from the branch it did not select, but MulBackward0 multiplies a zero "
-                   "gradient by log(-1) = nan (PyTorch gives nan here too)")
 def test_where_does_not_leak_nan_through_a_product():
     x = d.tensor([-1.0, 2.0], requires_grad=True)
     (g,) = d.grad(d.where(x > 0, x * d.log(x), 0.0).sum(), x)
