@@ -9,6 +9,7 @@ from .errors import DiffcliError
 from .functional import jacobian_rows
 from .session import Options, Prepared, Session
 
+MAX_TAYLOR_ORDER = 170  # past it, k! overflows float64 and the Taylor coefficients underflow
 FD_STEP = 6.06e-6  # about eps^(1/3): balances truncation against rounding for central differences
 
 
@@ -79,7 +80,12 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     seed = None
     if options.seed is not None:
-        seed = session.constant(options.seed, p.evaluator, "--seed")
+        try:
+            seed = session.constant(options.seed, p.evaluator, "--seed")
+        except DiffcliError as err:
+            if not err.message.startswith("--seed"):
+                err.message = f"--seed: {err.message}"
+            raise
         if seed.shape != y.shape and not (seed.size == 1 and y.size == 1):
             raise DiffcliError("shape", f"--seed has shape {seed.shape} but the value has shape {y.shape}; "
                                "they must match")
@@ -130,6 +136,9 @@ def cmd_diff(session: Session, text: str, options: Options) -> dict:
                            f"({', '.join(names) or 'none'})")
     if len(names) > 1 and options.order != 1:
         raise DiffcliError("usage", "give either --order with one variable or a list of variables, not both")
+    if options.order > MAX_TAYLOR_ORDER:
+        raise DiffcliError("limit", f"--order {options.order} is above {MAX_TAYLOR_ORDER}: past it n! "
+                           "overflows float64, so the derivatives cannot be represented faithfully")
     seq = names * options.order if len(names) == 1 else names
     unique = list(dict.fromkeys(seq))
     env, leaves = p.env(unique)

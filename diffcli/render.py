@@ -59,9 +59,19 @@ def error_json(err: DiffcliError, line: int | None = None) -> str:
 
 
 # ---------------------------------------------------------------- text
+_CONTROLS = {c: "\ufffd" for c in list(range(0, 9)) + list(range(10, 32)) + [127] + list(range(128, 160))}
+
+
+def visible(text: str) -> str:
+    """User text made safe to echo to a terminal: control characters (escape sequences,
+    bells, carriage returns) become U+FFFD."""
+    return text.translate(_CONTROLS)
+
+
 class Style:
-    def __init__(self, color: bool) -> None:
+    def __init__(self, color: bool, unicode: bool = True) -> None:
         self.color = color
+        self.unicode = unicode  # False when the output's encoding cannot show ∂
 
     def _sgr(self, code: str, s: str) -> str:
         return f"\x1b[{code}m{s}\x1b[0m" if self.color else s
@@ -120,6 +130,23 @@ def _nest(cells: list[str], shape: tuple, start: int, indent: int) -> str:
     return "[" + sep.join(parts) + "]"
 
 
+_SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def _ascii(label: str) -> str:
+    """∂²/∂x² as d^2/dx^2, for an output that cannot show Unicode."""
+    out, sup = [], ""
+    for ch in label + " ":
+        if ch in _SUPERS:
+            sup += str(_SUPERS.index(ch))
+            continue
+        if sup:
+            out.append("^" + sup)
+            sup = ""
+        out.append("d" if ch == "∂" else ch)
+    return "".join(out)[:-1]
+
+
 def _d(names: list[str]) -> str:
     """∂/∂x, ∂²/∂x∂y, d³/dx³ (ordinary when only one variable is involved)."""
     n = len(names)
@@ -154,6 +181,8 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
             rows += [(_d(wrt[:k + 1]), fmt(d, precision)) for k, d in enumerate(result["derivatives"])]
         else:
             rows.append((_d(wrt), fmt(result["derivative"], precision)))
+    if not style.unicode:
+        rows = [(_ascii(label), text) for label, text in rows]
     width = max(len(r[0]) for r in rows)
     lines = []
     for label, text in rows:
@@ -210,10 +239,10 @@ def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:
         where = f" (line {line if line is not None else err.line}, column {err.column})"
     elif line is not None:
         where = f" (line {line})"
-    out = [style.error(f"error: {err.kind}: ") + err.message + where]
+    out = [style.error(f"error: {err.kind}: ") + visible(err.message) + where]
     if err.source is not None and err.line is not None:
         src_line = err.source.split("\n")[err.line - 1]
-        shown = src_line.replace("\t", " ")
+        shown = visible(src_line.replace("\t", " "))
         caret_at = err.column - 1
         if len(shown) > 100:  # keep the caret in view on very long lines
             start = max(0, caret_at - 50)
@@ -221,5 +250,5 @@ def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:
         out.append("  " + shown)
         out.append("  " + " " * caret_at + style.error("^"))
     if err.hint:
-        out.append(style.dim("  hint: " + err.hint))
+        out.append(style.dim("  hint: " + visible(err.hint)))
     return "\n".join(out)

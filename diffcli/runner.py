@@ -8,7 +8,7 @@ from typing import Any, Iterator
 from .commands import run
 from .errors import DiffcliError
 from .language.limits import Limits
-from .render import Style, error_json, error_text, graph_dot, result_json, result_text
+from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -17,6 +17,12 @@ EXIT_OK, EXIT_FAILED = 0, 1
 def options_from(kw: dict) -> Options:
     limits = Limits(max_elements=kw["max_elements"], max_length=kw["max_length"], max_depth=kw["max_depth"],
                     max_nodes=kw["max_nodes"], max_order=kw["max_order"], timeout=kw["timeout"])
+    import math
+    for opt in ("timeout", "tol"):
+        v = kw.get(opt)
+        if v is not None and math.isnan(v):  # inf is fine: no limit, or any error tolerated
+            import click
+            raise click.BadParameter("nan is not a number", param_hint=f"--{opt}")
     order = kw.get("order", 1)
     if order is not None and order < 1:
         import click
@@ -44,7 +50,7 @@ def _run_cli(command: str, kw: dict) -> int:
     options = options_from(kw)
     session = Session(options.limits)
     out, err = sys.stdout, sys.stderr
-    style_out, style_err = Style(color_enabled(out)), Style(color_enabled(err))
+    style_out, style_err = Style(color_enabled(out), _unicode(out)), Style(color_enabled(err), _unicode(err))
     as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
     fmt = kw.get("fmt", "text")
     failed = False
@@ -74,13 +80,23 @@ def _run_cli(command: str, kw: dict) -> int:
             out.write(graph_dot(result) + "\n")
         else:
             if batch:
-                out.write(style_out.dim(f"[{lineno}] {text.strip()}") + "\n")
+                shown = visible(text.strip())
+                shown = shown if len(shown) <= 72 else shown[:69] + "..."
+                out.write(style_out.dim(f"[{lineno}] {shown}") + "\n")
             out.write(result_text(command, result, style_out, precision) + "\n")
         if command == "check" and not result["ok"]:
             failed = True
         if batch:
             out.flush()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _unicode(stream: Any) -> bool:
+    try:
+        "∂²".encode(getattr(stream, "encoding", None) or "utf-8")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
 
 
 def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, out: Any, err: Any) -> None:
@@ -95,9 +111,10 @@ def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, ou
 
 def _stdin_programs() -> Iterator[tuple[int, str, DiffcliError | None]]:
     """(line number, program, error) for each non-blank, non-comment line of standard input."""
-    import click
-    stream = click.get_binary_stream("stdin")
+    stream = getattr(sys.stdin, "buffer", None) or sys.stdin
     for lineno, raw in enumerate(stream, start=1):
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
         raw = raw.rstrip(b"\n").rstrip(b"\r")
         try:
             text = raw.decode("utf-8")

@@ -75,7 +75,8 @@ class Session:
         if "\x00" in text:
             raise DiffcliError("parse", "the program contains a NUL byte").at(
                 (text.index("\x00"), text.index("\x00") + 1), text)
-        program = program if program is not None else parse(text)
+        tick = lim.budget.check_time if lim.budget is not None else None
+        program = program if program is not None else parse(text, tick=tick)
         if program.expr is None:
             raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
                 (len(text), len(text)), text)
@@ -113,7 +114,12 @@ class Session:
             _bindable(name, None, text)
             if name in out:
                 raise DiffcliError("type", f"'{name}' is bound twice by --at")
-            out[name] = self.constant(text, ev, f"--at {name}")
+            try:
+                out[name] = self.constant(text, ev, f"--at {name}")
+            except DiffcliError as err:
+                if not err.message.startswith("--at"):
+                    err.message = f"--at {name}: {err.message}"
+                raise
         own: dict[str, E.Tensor] = {}
         for b in program.bindings:
             _bindable(b.name, b.span, program.source)

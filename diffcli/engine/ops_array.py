@@ -263,8 +263,8 @@ def _matmul_db(g, a, x, y):
 
 MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db))
 OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
-    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), x.shape),
-    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), y.shape)))
+    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _sh(x)),
+    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), _sh(y))))
 TRACE = Prim("Trace", None, lambda x: np.trace(x), (
     lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (

@@ -30,6 +30,7 @@ from . import taylor_series as ts
 from .backend import demote, np, shape_of
 from .graph import _SECOND_BACKWARD
 from .ops import EQ, GE, GT, LE, LN2, LN10, LT, TWO_OVER_SQRT_PI, UNARY, WHERE
+from .state import state
 from .tensor import Node, Tensor
 
 EXP, LOG, SIN, COS, SINH, COSH, SQRT, SIGN, SIGMOID = (UNARY[k] for k in (
@@ -53,15 +54,30 @@ def derivatives(y: Tensor, x: Tensor, order: int) -> list:
     shape = shape_of(y._v)
     out = []
     for k in range(order + 1):
-        v = (s[k] if k < len(s) else 0.0) * float(math.factorial(k))
+        v = _times_factorial(s[k] if k < len(s) else 0.0, k)
         out.append(np.array(np.broadcast_to(v, shape), dtype=np.float64) if shape else float(v))
     return out
+
+
+def _times_factorial(c: Any, k: int) -> Any:
+    """c * k!; past 170 (where k! overflows float64) zero stays zero and the rest is computed
+    in logarithms (callers in diffcli stop at 170, where the coefficients stay representable)."""
+    if k <= 170:
+        return c * float(math.factorial(k))
+    lf = math.lgamma(k + 1.0)
+    c = np.asarray(c, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        mag = np.exp(np.log(np.abs(c)) + lf)
+    return demote(np.where(c == 0.0, 0.0, np.copysign(mag, c)))
 
 
 def _sweep(root: Node, seed: Any, xs: list) -> dict:
     """The series of every node between ``seed`` and ``root`` that depends on ``seed``."""
     ser: dict = {}
+    budget = state.budget
     for node in _forward_order(root, seed):
+        if budget is not None:
+            budget.check_time()
         ins = node.inputs
         if ins is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)

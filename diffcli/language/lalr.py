@@ -83,7 +83,8 @@ class Tables:
         return out
 
     # ---------------------------------------------------------------- parsing
-    def parse(self, text: str, start: str, builder: Any) -> Any:
+    def parse(self, text: str, start: str, builder: Any, tick: Any = None) -> Any:
+        """Parse ``text``; ``tick`` (if given) is called every 4096 tokens, to enforce a time limit."""
         callbacks = self._callbacks(builder)
         states, rules = self.states, self.rules
         stack = [self.start[start]]
@@ -92,8 +93,12 @@ class Tables:
         toks = self.tokens(text)
         toks.append(Tok("$END", "", len(text), len(text)))
         passthrough = self.passthrough
+        count = 0
         for tok in toks:
             typ = tok.type
+            count += 1
+            if tick is not None and not count & 4095:
+                tick()
             while True:
                 act = states[stack[-1]].get(typ)
                 if act is None:
@@ -169,6 +174,25 @@ def _make_callback(builder: Any, rule: list) -> Any:
             return lambda children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
         return lambda children: method(*[children[i] for i in idx])
 
+    if name is None and include and include[0][0] in splice and include[0][1] == 0 and not append_none:
+        # a left-recursive helper (lark's __x_star_n): extend the list it already built, in
+        # place, so a list of n items costs O(n), not O(n^2)
+        first, rest = include[0][0], include[1:]
+
+        def grow(children: list) -> Any:
+            head = children[first]
+            kids = head if type(head) is _Splice else _Splice([head])
+            for i, nones in rest:
+                if nones:
+                    kids.extend([None] * nones)
+                c = children[i]
+                if i in splice and type(c) is _Splice:
+                    kids.extend(c)
+                else:
+                    kids.append(c)
+            return kids
+        return grow
+
     def callback(children: list) -> Any:
         kids: list = []
         for i, nones in include:
@@ -191,8 +215,21 @@ def _make_callback(builder: Any, rule: list) -> Any:
 
 
 # -------------------------------------------------------------------- building and caching
+class _Probe:
+    """A builder that accepts every rule, to test a loaded table."""
+
+    _lalr_callbacks = None
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *kids: name
+
+
 def _cache_dir() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
     path = os.path.join(base, "diffcli")
     try:
         os.makedirs(path, exist_ok=True)
@@ -210,9 +247,11 @@ def load_tables() -> Tables:
     if path and os.path.exists(path):
         try:
             with open(path, encoding="utf-8") as f:
-                return Tables(json.load(f))
-        except (OSError, ValueError, KeyError, re.error):
-            pass  # a damaged cache is rebuilt
+                tables = Tables(json.load(f))
+            tables.parse("x", "program", _Probe())  # a cache of the wrong shape fails here
+            return tables
+        except Exception:  # noqa: BLE001 - any damage to the cache: rebuild it
+            pass
     data = compile_tables(text)
     if path:
         try:

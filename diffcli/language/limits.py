@@ -39,11 +39,11 @@ class Budget:
 
     def tick(self) -> None:
         self.left -= 1
-        if not self.left & 1023:  # every 1024 nodes: cheap enough for the hot path
-            if self.left < 0:
-                raise DiffcliError("limit", f"the computation graph grew past {self.max_nodes:,} nodes "
-                                   "(--max-nodes); a high derivative order grows it fast: "
-                                   "diff --order uses Taylor mode, which does not")
+        if self.left < 0:
+            raise DiffcliError("limit", f"the computation graph grew past {self.max_nodes:,} nodes "
+                               "(--max-nodes); a high derivative order grows it fast: "
+                               "diff --order uses Taylor mode, which does not")
+        if not self.left & 1023:  # the clock every 1024 nodes: cheap enough for the hot path
             self.check_time()
 
     def check_time(self) -> None:

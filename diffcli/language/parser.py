@@ -172,12 +172,13 @@ def tables() -> Any:
     return _TABLES
 
 
-def parse(text: str, start: str = "program") -> Any:
-    """Parse a program (or, with start='repl_line', a REPL line) into its tree."""
+def parse(text: str, start: str = "program", tick: Any = None) -> Any:
+    """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
+    called now and then (the session passes its time limit's check)."""
     from .lalr import ParseFailure
     t = tables()
     try:
-        result = t.parse(text, start, _BUILDER)
+        result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
         raise _parse_error(text, exc) from None
     except _GrammarError as exc:

@@ -122,9 +122,15 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     path = os.path.expanduser(arg)
     if state.loading >= MAX_LOAD_DEPTH:
         raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
+    limit = state.session.limits.max_length
     try:
+        if not os.path.isfile(path):
+            raise DiffcliError("usage", f"cannot read {arg}: not a regular file")
         with open(path, encoding="utf-8") as f:
-            lines = f.read().split("\n")
+            text = f.read(limit + 1)  # never more than one program's worth (/dev/zero, huge files)
+        if len(text) > limit:
+            raise DiffcliError("limit", f"{arg} is longer than {limit:,} characters (--max-length)")
+        lines = text.split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise DiffcliError("usage", f"cannot read {arg}: {reason}") from None

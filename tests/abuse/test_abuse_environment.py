@@ -38,9 +38,7 @@ def test_terminal_and_locale_variables(env: dict, tmp_path: Path) -> None:
     _ok(_grad(base_env(**env), tmp_path))
 
 
-ASCII_STDOUT = pytest.mark.xfail(strict=True, reason="defect: with a stdout that cannot encode '∂' "
-                                  "(PYTHONIOENCODING=ascii; a legacy console code page) text output dies with a "
-                                  "UnicodeEncodeError traceback instead of falling back (d/dx) or escaping")
+ASCII_STDOUT = pytest.mark.fixed_defect  # fixed: falls back to d/dx
 
 
 @pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"LC_ALL": "C", "LANG": "C"}, {"NO_COLOR": "1"},
@@ -151,9 +149,6 @@ def test_truncated_parser_cache_is_rebuilt(tmp_path: Path, cache_file: Path) -> 
     _ok(_grad(base_env(XDG_CACHE_HOME=str(tmp_path / "cache")), tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a parser cache that is valid JSON of the wrong shape "
-                   "([], null, a table with no states) raises TypeError/KeyError outside the cache loader's "
-                   "except clause: every program then fails with an internal error until the file is deleted")
 @pytest.mark.parametrize("content", [b"[]", b"null", b"{\"states\": 5}", b"1",
                                      b'{"format":1,"states":[],"rules":[],"start":{},"end":{},"keywords":{},'
                                      b'"ignore":[],"terminals":[]}'])
@@ -177,9 +172,6 @@ def test_parser_cache_is_a_symlink_to_elsewhere(tmp_path: Path, cache_file: Path
     _ok(_grad(base_env(XDG_CACHE_HOME=str(tmp_path / "cache")), tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a relative XDG_CACHE_HOME is used as is, so the parser "
-                   "cache is created under the current directory (the XDG spec says to ignore relative "
-                   "paths, as repl/history.py already does)")
 def test_relative_xdg_cache_home_is_ignored(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -231,9 +223,6 @@ def test_stdin_is_a_directory(tmp_path: Path) -> None:
     assert p.returncode in (0, 1), p
 
 
-@pytest.mark.xfail(strict=True, reason="defect: batch mode reads stdin through click.get_binary_stream, "
-                   "deprecated in click 8.2+ and removed in 9.0 (pyproject allows click>=8.1, unpinned); under "
-                   "PYTHONWARNINGS=error the DeprecationWarning escapes as a traceback")
 def test_batch_mode_with_warnings_as_errors(tmp_path: Path) -> None:
     r = run(["eval", "-", "--json"], stdin="1+1\n", env=base_env(PYTHONWARNINGS="error"), cwd=tmp_path)
     assert_clean(r, codes=(0,))
@@ -246,9 +235,6 @@ def test_one_shot_with_warnings_as_errors(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- terminal escapes
-@pytest.mark.xfail(strict=True, reason="defect (terminal injection): text-mode errors echo the source line "
-                   "verbatim, so control characters from the input (ESC sequences, BEL, OSC title changes) reach "
-                   "the user's terminal; they should be shown escaped, like the message's U+001B")
 @pytest.mark.parametrize("program", ["\x1b[2J\x1b[31m1", "1+\x1b]0;pwned\x07", "\x9b31m1"])
 def test_error_text_does_not_emit_control_characters(program: str, tmp_path: Path) -> None:
     r = run(["eval", program], env=base_env(NO_COLOR="1"), cwd=tmp_path)
@@ -256,8 +242,6 @@ def test_error_text_does_not_emit_control_characters(program: str, tmp_path: Pat
     assert not any(ch in r.err for ch in ("\x1b", "\x07", "\x9b")), repr(r.err)
 
 
-@pytest.mark.xfail(strict=True, reason="defect (terminal injection): batch text mode echoes each program "
-                   "('[n] program') verbatim on stdout, control characters included")
 def test_batch_echo_does_not_emit_control_characters(tmp_path: Path) -> None:
     r = run(["eval", "-"], stdin="1 # \x1b]0;pwned\x07\x1b[2J\n", env=base_env(NO_COLOR="1"), cwd=tmp_path)
     assert_clean(r, codes=(0,))

@@ -227,9 +227,6 @@ def test_cli_examples_still_answer(args: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- found by fuzzing
-@pytest.mark.xfail(strict=True, reason="defect: the gradient of outer() with a scalar argument (numpy's "
-                   "outer flattens it, so the forward pass works) fails in the backward rule with internal "
-                   "AttributeError: 'float' object has no attribute 'shape' (ops_array.py outer rule)")
 @pytest.mark.parametrize("program,grad", [("sum(outer(x, [1, 2])) at x = 0.5", 3.0),
                                           ("sum(outer([1, 2], x)) at x = 0.5", 3.0)])
 def test_outer_with_a_scalar_has_a_gradient(program: str, grad: float) -> None:

@@ -326,9 +326,6 @@ def test_at_bound_twice() -> None:
     assert "twice" in body["message"], body
 
 
-@pytest.mark.xfail(strict=True, reason="defect: an --at/--seed value that uses a variable is reported as "
-                   "'a bound value must be constant...' with line 1/column N of the option's text, but the "
-                   "message does not say which option it is (parse errors there say '--at x:')")
 @pytest.mark.parametrize("args", [["eval", "x + 1", "--at", "x=y"], ["grad", "x^2 at x = 1", "--seed", "x"]])
 def test_constant_option_errors_name_the_option(args: list[str]) -> None:
     body = json_error(invoke(args + ["--json"]), "name")
