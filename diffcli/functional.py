@@ -48,11 +48,12 @@ def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
     shape y.shape + x.shape for each x."""
     n = y.size
     rows: list[list] = [[] for _ in xs]
+    plan: dict = {}  # one topological sort for every row
     for k in range(n):
         seed = np.zeros(n)
         seed[k] = 1.0
         gs = grad(y, xs, seed.reshape(y.shape) if y.shape else 1.0,
-                  retain_graph=True, create_graph=create_graph)
+                  retain_graph=True, create_graph=create_graph, plan=plan)
         for i, g in enumerate(gs):
             rows[i].append(g)
     out = []

@@ -106,9 +106,10 @@ def _origin_text(origin: Any) -> str:
 
 
 def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool | None,
-        create_graph: bool, inputs: Sequence[Tensor] | None = None) -> list | None:
+        create_graph: bool, inputs: Sequence[Tensor] | None = None, plan: dict | None = None) -> list | None:
     """Send seeds back from ``roots``. With ``inputs``: return their gradients; otherwise
-    accumulate into the ``.grad`` of every leaf that requires grad.
+    accumulate into the ``.grad`` of every leaf that requires grad. ``plan``, a dict kept by
+    the caller across passes over one retained graph, saves sorting it again each time.
 
     Without create_graph, gradients are summed as raw values and rules run unrecorded;
     with it, every step is an engine operation, so the result can be differentiated again.
@@ -137,11 +138,16 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
         if key is not t:
             root_nodes.append(key)
 
-    order = _toposort(root_nodes)
-    need = None
-    if inputs is not None:
-        leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
-        need = _needed(order, set(target_nodes), leaf_ids)
+    if plan is not None and plan:  # the same graph and inputs as the last pass (Jacobian rows)
+        order, need, leaf_ids = plan["order"], plan["need"], plan["leaf_ids"]
+    else:
+        order = _toposort(root_nodes)
+        need = leaf_ids = None
+        if inputs is not None:
+            leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
+            need = _needed(order, set(target_nodes), leaf_ids)
+        if plan is not None:
+            plan.update(order=order, need=need, leaf_ids=leaf_ids)
     check_versions = state.inplace
     anomaly = state.anomaly
 
@@ -333,7 +339,7 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = Non
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+         create_graph: bool = False, allow_unused: bool = False, plan: dict | None = None) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``; ``.grad`` fields are left alone.
 
     An input with no path to the outputs gets zeros, never an error (with
@@ -351,7 +357,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             _seed(o, None if grad_outputs is None else grad_outputs[i])  # same shape checks
     res = [None] * len(ins)
     if live:
-        res = run([o for o, _ in live], [s for _, s in live], retain_graph, create_graph, ins)
+        res = run([o for o, _ in live], [s for _, s in live], retain_graph, create_graph, ins, plan)
     out = []
     for t, g in zip(ins, res):
         if g is None:
