@@ -59,6 +59,13 @@ class Tables:
         self.states = [{k: tuple(v) for k, v in row.items()} for row in data["states"]]
         self.rules = data["rules"]  # [origin, length, callback, expand1, include, append_none, splice]
         self.passthrough = [r[1] == 1 and r[3] and r[4] == [[0, 0]] and not r[5] and not r[6] for r in self.rules]
+        self.origin = [r[0] for r in self.rules]
+        self.size_of = [r[1] for r in self.rules]
+        # the driver's view: terminal -> shift target (>= 0) or -(rule + 1); nonterminal -> goto state
+        self.actions = [{k: (v[1] if v[0] else -v[1] - 1) for k, v in row.items() if k.isupper() or k == "$END"}
+                        for row in self.states]
+        self.gotos = [{k: v[1] for k, v in row.items() if not (k.isupper() or k == "$END")}
+                      for row in self.states]
         self.start = data["start"]
         self.end = data["end"]
         self.keywords = data["keywords"]
@@ -86,45 +93,41 @@ class Tables:
     def parse(self, text: str, start: str, builder: Any, tick: Any = None) -> Any:
         """Parse ``text``; ``tick`` (if given) is called every 4096 tokens, to enforce a time limit."""
         callbacks = self._callbacks(builder)
-        states, rules = self.states, self.rules
+        actions, gotos = self.actions, self.gotos
+        origin, size_of, passthrough = self.origin, self.size_of, self.passthrough
         stack = [self.start[start]]
         values: list = []
         end_state = self.end[start]
         toks = self.tokens(text)
         toks.append(Tok("$END", "", len(text), len(text)))
-        passthrough = self.passthrough
         count = 0
         for tok in toks:
             typ = tok.type
             count += 1
             if tick is not None and not count & 4095:
                 tick()
-            while True:
-                act = states[stack[-1]].get(typ)
-                if act is None:
-                    raise ParseFailure(tok.start_pos, tok, None, stack, self)
-                if act[0]:
-                    stack.append(act[1])
-                    values.append(tok)
-                    break
-                rule = act[1]
+            act = actions[stack[-1]].get(typ)
+            while act is not None and act < 0:  # reduce by rule -act-1, as often as the token asks
+                rule = -act - 1
                 if passthrough[rule]:  # a one-child ?rule: the value stays, only the state moves
-                    stack.pop()
-                    stack.append(states[stack[-1]][rules[rule][0]][1])
-                    if typ == "$END" and stack[-1] == end_state:
-                        return values[-1]
-                    continue
-                size = rules[rule][1]
-                if size:
-                    children = values[-size:]
-                    del stack[-size:]
-                    del values[-size:]
+                    stack[-1] = gotos[stack[-2]][origin[rule]]
                 else:
-                    children = []
-                values.append(callbacks[rule](children))
-                stack.append(states[stack[-1]][rules[rule][0]][1])
-                if typ == "$END" and stack[-1] == end_state:
+                    size = size_of[rule]
+                    if size:
+                        children = values[-size:]
+                        del stack[-size:]
+                        del values[-size:]
+                    else:
+                        children = []
+                    values.append(callbacks[rule](children))
+                    stack.append(gotos[stack[-1]][origin[rule]])
+                if stack[-1] == end_state and typ == "$END":
                     return values[-1]
+                act = actions[stack[-1]].get(typ)
+            if act is None:
+                raise ParseFailure(tok.start_pos, tok, None, stack, self)
+            stack.append(act)
+            values.append(tok)
         raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
 
     def accepts(self, stack: list, terminal: str) -> bool:
