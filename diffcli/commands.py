@@ -16,28 +16,8 @@ FD_STEP = 6.06e-6  # about eps^(1/3): balances truncation against rounding for c
 def run(session: Session, command: str, text: str, options: Options) -> dict:
     """Run one program under the session's limits; a result dict or a DiffcliError."""
     fn = COMMANDS[command]
-    budget = session.limits.start()
-    E.engine_state.budget = budget
-    try:
-        if options.detect_anomaly:
-            with E.detect_anomaly():
-                return fn(session, text, options)
+    with session.guarded(options.detect_anomaly):
         return fn(session, text, options)
-    except DiffcliError as err:
-        origin = getattr(err, "origin", None)
-        if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) from the backward pass
-            src, expr = origin
-            err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
-            err.at(expr.span, src)
-        raise
-    except RecursionError:
-        raise DiffcliError("limit", "the program is nested too deeply to evaluate (--max-depth)") from None
-    except MemoryError:
-        raise DiffcliError("limit", "the program needs more memory than this machine has "
-                           "(--max-elements, --max-nodes)") from None
-    finally:
-        E.engine_state.budget = None
-        session.limits.budget = None
 
 
 def _wrt(p: Prepared, options: Options, repeat: bool = False) -> list[str]:

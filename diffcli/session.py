@@ -1,7 +1,8 @@
 """One evaluation API for the CLI and the REPL: program text in, result or DiffcliError out."""
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 from . import engine as E
 from .engine.backend import has_nan
@@ -102,6 +103,30 @@ class Session:
             raise DiffcliError("name", f"unbound variables: {listed} (bind them with 'at', e.g. "
                                f"... at {unbound[0].value} = 1, or --at)").at(first.span, text)
         return Prepared(program, ev, values, [e.value for e in names if e.value in values])
+
+    @contextlib.contextmanager
+    def guarded(self, anomaly: bool = False) -> Iterator[None]:
+        """Run one program or statement: a fresh budget of limits, anomaly mode if asked, and
+        errors from the backward pass placed at the source of their forward operation."""
+        E.engine_state.budget = self.limits.start()
+        try:
+            with E.detect_anomaly() if anomaly else contextlib.nullcontext():
+                yield
+        except DiffcliError as err:
+            origin = getattr(err, "origin", None)
+            if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) of the forward op
+                src, expr = origin
+                err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
+                err.at(expr.span, src)
+            raise
+        except RecursionError:
+            raise DiffcliError("limit", "the program is nested too deeply to evaluate (--max-depth)") from None
+        except MemoryError:
+            raise DiffcliError("limit", "the program needs more memory than this machine has "
+                               "(--max-elements, --max-nodes)") from None
+        finally:
+            E.engine_state.budget = None
+            self.limits.budget = None
 
     def commit(self, prepared: Prepared) -> None:
         """Keep a program's definitions for later programs (the REPL, after success)."""

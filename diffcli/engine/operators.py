@@ -1,7 +1,6 @@
 """Python operators and methods of Tensor, all sugar over the primitives."""
 from __future__ import annotations
 
-from typing import Any
 
 from . import ops, ops_array
 from .tensor import Tensor, apply2

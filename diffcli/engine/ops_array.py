@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from .backend import np, shape_of, sum_to_shape
-from .ops import KINKS, add, div, eq, exp, mul, neg, sub, where
+from .ops import KINKS, div, eq, exp, mul, neg, sub, where
 from .state import state
 from .tensor import Prim, Tensor, apply, const
 

@@ -114,24 +114,8 @@ class ReplState:
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
         """Limits, anomaly mode, and errors from the backward pass placed at their source."""
-        E.engine_state.budget = self.session.limits.start()
-        try:
-            with E.detect_anomaly() if self.anomaly else contextlib.nullcontext():
-                yield
-        except DiffcliError as err:
-            origin = getattr(err, "origin", None)
-            if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) of a forward operation
-                src, expr = origin
-                err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
-                err.at(expr.span, src)
-            raise
-        except RecursionError:
-            raise DiffcliError("limit", "the statement is nested too deeply to evaluate") from None
-        except MemoryError:
-            raise DiffcliError("limit", "the statement needs more memory than this machine has") from None
-        finally:
-            E.engine_state.budget = None
-            self.session.limits.budget = None
+        with self.session.guarded(self.anomaly):
+            yield
 
     # ------------------------------------------------------------------
     def _statement(self, text: str, reply: Reply) -> None:
