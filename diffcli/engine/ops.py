@@ -14,6 +14,7 @@ import functools
 import math
 import operator
 
+from . import parallel
 from .backend import all_finite, np
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
@@ -61,7 +62,7 @@ POW = Prim("Pow", _pow_scalar, "power", (
 
 
 def _gmul_array(g, d):
-    out = np.multiply(g, d)
+    out = parallel.ufunc(np.multiply, (g, d)) if parallel.worth_it((g, d)) else np.multiply(g, d)
     if not all_finite(out):
         out = np.where(np.broadcast_to(g, out.shape) == 0, 0.0, out)
     return out

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from ..errors import DiffcliError
 from .backend import as_array, demote, np, shape_of, size_of, to_raw
+from . import parallel
 from .state import state
 
 _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
@@ -54,7 +55,12 @@ class Prim:
         if type(f) is str:
             f = self.array = getattr(np, f)
         try:
-            out = f(*vals, p) if self.has_param else f(*vals)
+            if self.has_param:
+                out = f(*vals, p)
+            elif type(f) is np.ufunc and parallel.worth_it(vals):
+                out = parallel.ufunc(f, vals)
+            else:
+                out = f(*vals)
         except ValueError as exc:
             raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
         return demote(out)
