@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MEM_CAP = 2 << 30  # 2 GiB of address space per child
@@ -288,17 +287,4 @@ PAYLOADS = PYTHON_PAYLOADS + SHELL_PAYLOADS
 
 
 # --------------------------------------------------------------------------- the REPL
-def repl_is_placeholder() -> bool:
-    """True while diffcli/repl/app.py is still the stub that says it is not built."""
-    app = ROOT / "diffcli" / "repl" / "app.py"
-    try:
-        text = app.read_text(encoding="utf-8")
-    except OSError:
-        return True
-    return "not built yet" in text or text.lstrip().startswith('"""Placeholder')
 
-
-REPL_PENDING = pytest.mark.xfail(
-    condition=repl_is_placeholder(), strict=False,
-    reason="the REPL is being built in parallel and is still a placeholder; these tests become "
-           "real (not xfail) as soon as diffcli/repl/app.py stops being the stub")

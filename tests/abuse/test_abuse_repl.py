@@ -2,8 +2,7 @@
 
 Without a terminal the REPL reads statements from standard input, writes results to stdout
 and errors (``line N: error: KIND: ...``) to stderr, runs every statement whatever failed
-before it, and exits 1 when any failed. While the REPL is still the placeholder stub these
-tests are xfail(strict=False) (REPL_PENDING); they run for real once it lands.
+before it, and exits 1 when any failed.
 """
 from __future__ import annotations
 
@@ -14,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import PAYLOADS, REPL_PENDING, assert_clean, base_env, canary_absent, run
+from abuse_support import PAYLOADS, assert_clean, base_env, canary_absent, run
 
-pytestmark = REPL_PENDING
 
 # Lines that are fine in the REPL: .grad is one of its fixed attributes.
 REPL_FEATURES = {"x.grad at x = 1"}
