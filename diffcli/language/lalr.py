@@ -66,6 +66,7 @@ class Tables:
                         for row in self.states]
         self.gotos = [{k: v[1] for k, v in row.items() if not (k.isupper() or k == "$END")}
                       for row in self.states]
+        self.chains: dict = {}  # (state below, top state, terminal) -> top state after unit reductions
         self.start = data["start"]
         self.end = data["end"]
         self.keywords = data["keywords"]
@@ -95,6 +96,7 @@ class Tables:
         callbacks = self._callbacks(builder)
         actions, gotos = self.actions, self.gotos
         origin, size_of, passthrough = self.origin, self.size_of, self.passthrough
+        chains = self.chains
         stack = [self.start[start]]
         values: list = []
         end_state = self.end[start]
@@ -109,8 +111,12 @@ class Tables:
             act = actions[stack[-1]].get(typ)
             while act is not None and act < 0:  # reduce by rule -act-1, as often as the token asks
                 rule = -act - 1
-                if passthrough[rule]:  # a one-child ?rule: the value stays, only the state moves
-                    stack[-1] = gotos[stack[-2]][origin[rule]]
+                if passthrough[rule]:  # one-child ?rules: the value stays, only the top state moves
+                    key = (stack[-2], stack[-1], typ)
+                    top = chains.get(key)
+                    if top is None:
+                        top = chains[key] = self._chain(stack[-2], stack[-1], typ)
+                    stack[-1] = top
                 else:
                     size = size_of[rule]
                     if size:
@@ -129,6 +135,17 @@ class Tables:
             stack.append(act)
             values.append(tok)
         raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+
+    def _chain(self, below: int, top: int, terminal: str) -> int:
+        """The top state after every one-child reduction ``terminal`` triggers in a row over
+        ``below`` (they never change the stack's depth, so the result depends on these three)."""
+        while True:
+            act = self.actions[top].get(terminal)
+            if act is None or act >= 0 or not self.passthrough[-act - 1]:
+                return top
+            top = self.gotos[below][self.origin[-act - 1]]
+            if top == self.end.get("program") or top == self.end.get("repl_line"):
+                return top
 
     def accepts(self, stack: list, terminal: str) -> bool:
         """Would ``terminal`` be shifted after the reductions it triggers?"""
