@@ -143,9 +143,30 @@ PROD = _reduction("Prod", "prod", _prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
 MIN = _reduction("Min", "min", _extreme_rule, uses_ans=True)
 # Its own derivative uses the quotient form, exact while at most the differentiated element is 0.
-PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (
-    lambda g, a, x, axes: sub(div(_unreduce(apply(SUM, (mul(g, a),), axes), _sh(x), axes), x),
-                              div(mul(g, a), x)),), uses_ans=True, has_param=True)
+def _prod_others_rule(g, a, x, axes):
+    """d/dx_k of sum_i g_i prod_{j!=i} x_j = sum_{i!=k} g_i prod_{j not in {i,k}} x_j.
+
+    Exactly, zeros included: with the reduced axes flattened to n, row k of a new (n, n) block
+    is x with x_k set to 1, so its products leaving out one element are x's products leaving
+    out two. Each order adds an axis of size n, so past ~4e6 elements the quotient form
+    (exact while the differentiated element is not 0) is used instead."""
+    shape = _sh(x)
+    red = tuple(range(len(shape))) if axes is None else axes
+    keep = tuple(i for i in range(len(shape)) if i not in red)
+    n, m = _count(shape, red), _count(shape, keep)
+    if n > 1 and m * n * n <= 4_000_000:
+        perm = keep + red
+        eye = np.eye(n)
+        xt = reshape(transpose(x, perm), (m, 1, n))
+        rows = where(eye, 1.0, broadcast_to(xt, (m, n, n)))
+        pairs = mul(apply(PROD_OTHERS, (rows,), (2,)), 1.0 - eye)
+        v = matmul(pairs, reshape(transpose(g, perm), (m, n, 1)))
+        return transpose(reshape(v, tuple(shape[i] for i in perm)), tuple(int(i) for i in np.argsort(perm)))
+    return sub(div(_unreduce(apply(SUM, (mul(g, a),), axes), shape, axes), x), div(mul(g, a), x))
+
+
+PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (_prod_others_rule,),
+                   uses_ans=True, has_param=True)
 
 
 def _reduce(prim: Prim, x: Any, axis: Any) -> Tensor:

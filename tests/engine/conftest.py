@@ -51,10 +51,7 @@ BUG_INPLACE_CYCLE = pytest.mark.xfail(
     strict=True,
     reason="engine bug: an in-place op whose operand refers to the tensor itself (y.add_(y), "
            "y[0] = y[1]) stores that tensor in its own grad_fn: a reference cycle")
-BUG_PROD_HESSIAN = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: ProdOthers' derivative divides by x, so second derivatives of prod are "
-           "nan at a point with a zero element")
+BUG_PROD_HESSIAN = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_BATCHED_MATVEC = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_DET_SINGULAR = pytest.mark.xfail(
     strict=True, raises=DiffcliError,
