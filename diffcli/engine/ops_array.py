@@ -1,4 +1,5 @@
-"""Primitives on whole tensors: reductions, shape changes, indexing and linear algebra.
+"""Primitives on whole tensors: shape changes and reductions (linear algebra in ops_linalg,
+joining and indexing in ops_index; all re-exported here).
 
 Their parameter (an axis, a shape, an index) is fixed at the call and passed
 last to both the kernel and the rule.
@@ -9,7 +10,7 @@ from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from .backend import np, shape_of, sum_to_shape
-from .ops import KINKS, div, eq, exp, mul, neg, sub, where
+from .ops import KINKS, div, eq, exp, mul, sub, where
 from .state import state
 from .tensor import Prim, Tensor, apply, const
 
@@ -17,6 +18,10 @@ from .tensor import Prim, Tensor, apply, const
 def _sh(x: Any) -> tuple:
     """The shape of a tensor or of a raw value (rules see raw values in a plain backward pass)."""
     return shape_of(x._v if type(x) is Tensor else x)
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else const(x)
 
 
 def _norm_axis(axis: Any, ndim: int) -> tuple | None:
@@ -253,232 +258,15 @@ def norm(x: Any) -> Tensor:
     return apply(NORM, (x,), None)
 
 
-# --------------------------------------------------------------------------
-# Linear algebra
-def _need_ndim(x: Tensor, lo: int, what: str) -> None:
-    if x.ndim < lo:
-        raise DiffcliError("shape", f"{what} needs at least {lo} dimension(s), got shape {x.shape}")
-
-
-def _matmul_da(g, a, x, y):
-    xs, ys, gs = _sh(x), _sh(y), _sh(g)
-    if len(xs) == 1 and len(ys) == 1:
-        return mul(g, y)
-    if len(ys) == 1:  # (..., n, k) @ (k,): g (..., n)
-        return mul(reshape(g, gs + (1,)), y)
-    if len(xs) == 1:  # (k,) @ (..., k, m): g (..., m); summed over m here, over the batch centrally
-        return sum(mul(y, reshape(g, gs[:-1] + (1, gs[-1]))), -1)
-    return matmul(g, _swap(y))
-
-
-def _matmul_db(g, a, x, y):
-    xs, ys, gs = _sh(x), _sh(y), _sh(g)
-    if len(xs) == 1 and len(ys) == 1:
-        return mul(g, x)
-    if len(xs) == 1:  # (k,) @ (..., k, m)
-        return mul(reshape(x, (xs[0], 1)), reshape(g, gs[:-1] + (1, gs[-1])))
-    if len(ys) == 1:  # (..., n, k) @ (k,): sum over n here, over the batch centrally
-        return sum(mul(x, reshape(g, gs + (1,))), -2)
-    return matmul(_swap(x), g)
-
-
-MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db))
-OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
-    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _sh(x)),
-    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), _sh(y))))
-TRACE = Prim("Trace", None, lambda x: np.trace(x), (
-    lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
-INV = Prim("Inv", None, lambda x: _checked_inv(x), (
-    lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
-DET = Prim("Det", None, lambda x: np.linalg.det(x), (
-    lambda g, a, x: mul(mul(g, a), _swap(inv(x))),), uses_ans=True)
-DIAG = Prim("Diag", None, lambda x: np.diag(x), (
-    lambda g, a, x: diag(g) if len(_sh(x)) == 1 else scatter(g, (np.arange(_sh(g)[0]),) * 2, _sh(x)),),
-    reads=False)
-
-
-def _checked_inv(x):
-    try:
-        return np.linalg.inv(x)
-    except np.linalg.LinAlgError:
-        raise DiffcliError("domain", f"inv: the {x.shape[0]}x{x.shape[-1]} matrix is singular") from None
-
-
-def _square(x: Tensor, what: str) -> None:
-    if x.ndim != 2 or x.shape[0] != x.shape[1]:
-        raise DiffcliError("shape", f"{what} needs a square matrix, got shape {x.shape}")
-
-
-def matmul(x: Any, y: Any) -> Tensor:
-    """Matrix product with numpy's rules (vector @ vector is a scalar)."""
-    x, y = _t(x), _t(y)
-    _need_ndim(x, 1, "matmul")
-    _need_ndim(y, 1, "matmul")
-    if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
-        raise DiffcliError("shape", f"matmul: shapes {x.shape} and {y.shape} do not align "
-                           f"({x.shape[-1]} != {y.shape[-2 if y.ndim > 1 else 0]})")
-    return apply(MATMUL, (x, y))
-
-
-def dot(x: Any, y: Any) -> Tensor:
-    """Dot product of vectors (matrix product for matrices)."""
-    return matmul(x, y)
-
-
-def outer(x: Any, y: Any) -> Tensor:
-    """Outer product of two vectors."""
-    return apply(OUTER, (x, y))
-
-
-def trace(x: Any) -> Tensor:
-    """Sum of the diagonal."""
-    x = _t(x)
-    _need_ndim(x, 2, "trace")
-    return apply(TRACE, (x,))
-
-
-def inv(x: Any) -> Tensor:
-    """Matrix inverse."""
-    x = _t(x)
-    _square(x, "inv")
-    return apply(INV, (x,))
-
-
-def det(x: Any) -> Tensor:
-    """Determinant."""
-    x = _t(x)
-    _square(x, "det")
-    return apply(DET, (x,))
-
-
-def diag(x: Any) -> Tensor:
-    """The diagonal of a matrix, or the diagonal matrix of a vector."""
-    x = _t(x)
-    if x.ndim not in (1, 2):
-        raise DiffcliError("shape", f"diag needs a vector or a matrix, got shape {x.shape}")
-    return apply(DIAG, (x,))
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else const(x)
-
-
-# --------------------------------------------------------------------------
-# Joining and indexing
-def _stack_rule(i, g, a, ins, axis):
-    return getitem(g, (slice(None),) * axis + (i,))
-
-
-def _concat_rule(i, g, a, ins, axis):
-    start = 0
-    for t in ins[:i]:
-        start += _sh(t)[axis]
-    return getitem(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),))
-
-
-STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True,
-             reads=False)
-CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True,
-              reads=False)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
-    ts = [_t(t) for t in tensors]
-    if not ts:
-        raise DiffcliError("shape", "stack needs at least one tensor")
-    shapes = {t.shape for t in ts}
-    if len(shapes) > 1:
-        raise DiffcliError("shape", f"stack needs tensors of one shape, got {sorted(shapes)}")
-    nd = ts[0].ndim + 1
-    return apply(STACK, ts, _norm_axis(axis, nd)[0])
-
-
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    ts = [_t(t) for t in tensors]
-    if not ts or any(t.ndim == 0 for t in ts):
-        raise DiffcliError("shape", "concat needs one or more tensors of at least one dimension")
-    return apply(CONCAT, ts, _norm_axis(axis, ts[0].ndim)[0])
-
-
-def normalize_index(index: Any) -> Any:
-    """Tensor and float indices become ints; slices and tuples stay."""
-    if isinstance(index, tuple):
-        return tuple(normalize_index(i) for i in index)
-    if isinstance(index, slice):
-        return slice(*(None if v is None else _int_index(v) for v in (index.start, index.stop, index.step)))
-    if index is None or index is Ellipsis:
-        return index
-    if type(index).__module__ == "numpy" and getattr(index, "ndim", 0) > 0:
-        return index  # an integer index array (the adjoint of diag uses one)
-    return _int_index(index)
-
-
-def _int_index(v: Any) -> int:
-    f = v.item() if isinstance(v, Tensor) else float(v)
-    if f != f or f in (float("inf"), float("-inf")) or f != int(f):
-        raise DiffcliError("type", f"an index must be an integer, got {f:g}")
-    return int(f)
-
-
-def _getitem(x, idx):
-    try:
-        return np.array(np.asarray(x)[idx])
-    except IndexError as exc:
-        raise DiffcliError("shape", f"index {_fmt_index(idx)} is out of range for shape "
-                           f"{shape_of(x)}: {exc}") from None
-
-
-def _fmt_index(idx: Any) -> str:
-    parts = idx if isinstance(idx, tuple) else (idx,)
-    return "[" + ", ".join(
-        (f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
-         if isinstance(p, slice) else str(p)) for p in parts) + "]"
-
-
-def _scatter(g, p):
-    idx, shape = p
-    out = np.zeros(shape)
-    np.add.at(out, idx, g)
-    return out
-
-
-def _setitem(x, v, idx):
-    out = np.array(x, dtype=np.float64)
-    try:
-        out[idx] = v
-    except (IndexError, ValueError) as exc:
-        raise DiffcliError("shape", f"cannot assign at {_fmt_index(idx)}: {exc}") from None
-    return out
-
-
-GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, idx, _sh(x)),), has_param=True, reads=False)
-SCATTER = Prim("IndexPut", None, _scatter, (
-    lambda g, a, x, p: getitem(g, p[0]),), has_param=True, reads=False)
-SETITEM = Prim("CopySlices", None, _setitem, (
-    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), idx),
-    lambda g, a, x, v, idx: getitem(g, idx)), has_param=True, reads=False)
-
-
-def getitem(x: Any, index: Any) -> Tensor:
-    """``x[index]``: numpy's basic indexing; ``m[i]`` is a row."""
-    x = _t(x)
-    if x.ndim == 0:
-        raise DiffcliError("shape", "a 0-d value cannot be indexed")
-    return apply(GETITEM, (x,), normalize_index(index))
-
-
-def scatter(g: Any, index: Any, shape: tuple) -> Tensor:
-    """A zero tensor of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
-    return apply(SCATTER, (g,), (index, tuple(shape)))
-
-
-# Points where a rule applies a convention (ops.KINKS, extended here).
 max.prim, min.prim, norm.prim = MAX, MIN, NORM
 KINKS.update({
     MAX: (lambda x, axis=None: _tie(x, axis, "max"), "max at a tie splits the gradient evenly among the tied"),
     MIN: (lambda x, axis=None: _tie(x, axis, "min"), "min at a tie splits the gradient evenly among the tied"),
     NORM: (lambda x: not np.any(x), "norm'(0) is taken as 0 (a subgradient)"),
 })
+
+# Split out to keep files small; imported last because they build on the helpers above.
+from .ops_index import (CONCAT, GETITEM, SCATTER, SETITEM, STACK, concat, getitem,  # noqa: E402,F401
+                        normalize_index, scatter, stack)
+from .ops_linalg import (DET, DIAG, INV, MATMUL, OUTER, TRACE, det, diag, dot, inv, matmul,  # noqa: E402,F401
+                         outer, trace)

@@ -1,0 +1,115 @@
+"""Linear algebra primitives: matrix products, trace, inverse, determinant, diagonal."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DiffcliError
+from .backend import np
+from .ops import mul, neg
+from .ops_array import _sh, _swap, _t, reshape, sum, transpose
+from .ops_index import scatter
+from .tensor import Prim, Tensor, apply
+
+
+def _need_ndim(x: Tensor, lo: int, what: str) -> None:
+    if x.ndim < lo:
+        raise DiffcliError("shape", f"{what} needs at least {lo} dimension(s), got shape {x.shape}")
+
+
+def _matmul_da(g, a, x, y):
+    xs, ys, gs = _sh(x), _sh(y), _sh(g)
+    if len(xs) == 1 and len(ys) == 1:
+        return mul(g, y)
+    if len(ys) == 1:  # (..., n, k) @ (k,): g (..., n)
+        return mul(reshape(g, gs + (1,)), y)
+    if len(xs) == 1:  # (k,) @ (..., k, m): g (..., m); summed over m here, over the batch centrally
+        return sum(mul(y, reshape(g, gs[:-1] + (1, gs[-1]))), -1)
+    return matmul(g, _swap(y))
+
+
+def _matmul_db(g, a, x, y):
+    xs, ys, gs = _sh(x), _sh(y), _sh(g)
+    if len(xs) == 1 and len(ys) == 1:
+        return mul(g, x)
+    if len(xs) == 1:  # (k,) @ (..., k, m)
+        return mul(reshape(x, (xs[0], 1)), reshape(g, gs[:-1] + (1, gs[-1])))
+    if len(ys) == 1:  # (..., n, k) @ (k,): sum over n here, over the batch centrally
+        return sum(mul(x, reshape(g, gs + (1,))), -2)
+    return matmul(_swap(x), g)
+
+
+MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db))
+OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
+    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _sh(x)),
+    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), _sh(y))))
+TRACE = Prim("Trace", None, lambda x: np.trace(x), (
+    lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
+INV = Prim("Inv", None, lambda x: _checked_inv(x), (
+    lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
+DET = Prim("Det", None, lambda x: np.linalg.det(x), (
+    lambda g, a, x: mul(mul(g, a), _swap(inv(x))),), uses_ans=True)
+DIAG = Prim("Diag", None, lambda x: np.diag(x), (
+    lambda g, a, x: diag(g) if len(_sh(x)) == 1 else scatter(g, (np.arange(_sh(g)[0]),) * 2, _sh(x)),),
+    reads=False)
+
+
+def _checked_inv(x):
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise DiffcliError("domain", f"inv: the {x.shape[0]}x{x.shape[-1]} matrix is singular") from None
+
+
+def _square(x: Tensor, what: str) -> None:
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        raise DiffcliError("shape", f"{what} needs a square matrix, got shape {x.shape}")
+
+
+def matmul(x: Any, y: Any) -> Tensor:
+    """Matrix product with numpy's rules (vector @ vector is a scalar)."""
+    x, y = _t(x), _t(y)
+    _need_ndim(x, 1, "matmul")
+    _need_ndim(y, 1, "matmul")
+    if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+        raise DiffcliError("shape", f"matmul: shapes {x.shape} and {y.shape} do not align "
+                           f"({x.shape[-1]} != {y.shape[-2 if y.ndim > 1 else 0]})")
+    return apply(MATMUL, (x, y))
+
+
+def dot(x: Any, y: Any) -> Tensor:
+    """Dot product of vectors (matrix product for matrices)."""
+    return matmul(x, y)
+
+
+def outer(x: Any, y: Any) -> Tensor:
+    """Outer product of two vectors."""
+    return apply(OUTER, (x, y))
+
+
+def trace(x: Any) -> Tensor:
+    """Sum of the diagonal."""
+    x = _t(x)
+    _need_ndim(x, 2, "trace")
+    return apply(TRACE, (x,))
+
+
+def inv(x: Any) -> Tensor:
+    """Matrix inverse."""
+    x = _t(x)
+    _square(x, "inv")
+    return apply(INV, (x,))
+
+
+def det(x: Any) -> Tensor:
+    """Determinant."""
+    x = _t(x)
+    _square(x, "det")
+    return apply(DET, (x,))
+
+
+def diag(x: Any) -> Tensor:
+    """The diagonal of a matrix, or the diagonal matrix of a vector."""
+    x = _t(x)
+    if x.ndim not in (1, 2):
+        raise DiffcliError("shape", f"diag needs a vector or a matrix, got shape {x.shape}")
+    return apply(DIAG, (x,))
