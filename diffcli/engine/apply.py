@@ -1,0 +1,128 @@
+"""``apply``: the one place where operations run and are recorded.
+
+A Python number operand becomes a tensor only when a node must save it; in a backward pass
+without create_graph (``state.raw``) operations take and return raw values.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .state import state
+from .tensor import _SCALAR_ERRORS, Node, Prim, Tensor, const
+
+
+def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
+    """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+    if state.raw:
+        return prim.forward(tuple([a._v if type(a) is Tensor else a for a in args]), p)
+    tensors = []
+    vals = []
+    record = False
+    for a in args:
+        if type(a) is not Tensor:
+            a = const(a)
+        elif a.requires_grad:
+            record = True
+        tensors.append(a)
+        vals.append(a._v)
+    v = prim.forward(vals, p)
+    out = Tensor.__new__(Tensor)
+    out._v, out.grad, out._version = v, None, 0
+    if record and state.grad_enabled and prim.rules:
+        edges = tuple([t.grad_fn or (t if t.requires_grad else None) for t in tensors])
+        out.grad_fn = Node(prim, edges, tuple(tensors), p, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
+
+
+def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
+    """``apply`` for the common binary case, unrolled: the scalar hot path.
+    A Python number operand becomes a tensor only if a node must save it."""
+    ta, tb = type(a), type(b)
+    if state.raw:
+        return _raw2(prim, a._v if ta is Tensor else a, b._v if tb is Tensor else b)
+    if ta is Tensor:
+        av, ra = a._v, a.requires_grad
+    elif ta is float or ta is int:
+        av, ra = float(a), False
+    else:
+        a = const(a)
+        av, ra, ta = a._v, False, Tensor
+    if tb is Tensor:
+        bv, rb = b._v, b.requires_grad
+    elif tb is float or tb is int:
+        bv, rb = float(b), False
+    else:
+        b = const(b)
+        bv, rb, tb = b._v, False, Tensor
+    if type(av) is float and type(bv) is float:
+        try:
+            v = prim.scalar(av, bv)
+        except _SCALAR_ERRORS:
+            v = prim.forward((av, bv))
+    else:
+        v = prim.forward((av, bv))
+    out = Tensor.__new__(Tensor)
+    out._v = v
+    out.grad = None
+    out._version = 0
+    if (ra or rb) and state.grad_enabled and prim.rules:
+        if ta is not Tensor:
+            a = const(av)
+        if tb is not Tensor:
+            b = const(bv)
+        out.grad_fn = Node(prim, (a.grad_fn or (a if ra else None), b.grad_fn or (b if rb else None)),
+                           (a, b), None, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn = None
+        out.requires_grad = False
+    return out
+
+
+def apply1(prim: Prim, a: Any) -> Tensor:
+    """``apply`` for the unary case (the scalar hot path)."""
+    if type(a) is not Tensor:
+        if state.raw:
+            if type(a) is float and prim.scalar is not None:
+                try:
+                    return prim.scalar(a)
+                except _SCALAR_ERRORS:
+                    pass
+            return prim.forward((a,))
+        a = const(a)
+    elif state.raw:
+        return apply1(prim, a._v)
+    av = a._v
+    v = None
+    if type(av) is float and prim.scalar is not None:
+        try:
+            v = prim.scalar(av)
+        except _SCALAR_ERRORS:
+            v = None
+    if v is None:
+        v = prim.forward((av,))
+    out = Tensor.__new__(Tensor)
+    out._v, out.grad, out._version = v, None, 0
+    if a.requires_grad and state.grad_enabled and prim.rules:
+        out.grad_fn = Node(prim, (a.grad_fn or a,), (a,), None, v if prim.uses_ans else None)
+        out.requires_grad = True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
+
+
+def _raw2(prim: Prim, av: Any, bv: Any) -> Any:
+    """A binary primitive on raw values, in a backward pass without create_graph."""
+    if type(av) is int:
+        av = float(av)
+    if type(bv) is int:
+        bv = float(bv)
+    if type(av) is float and type(bv) is float:
+        try:
+            return prim.scalar(av, bv)
+        except _SCALAR_ERRORS:
+            pass
+    return prim.forward((av, bv))
