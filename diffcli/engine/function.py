@@ -64,10 +64,8 @@ class Function:
         ctx = FunctionCtx(cls, needs)
         ctx.shapes = tuple(a.shape if isinstance(a, Tensor) else () for a in args)
         with no_grad():
-            out = cls.forward(ctx, *args)
-        if not isinstance(out, Tensor):
-            out = const(out)
-        out = out.detach()
+            returned = cls.forward(ctx, *args)
+        out = (returned if isinstance(returned, Tensor) else const(returned)).detach()
         if any(needs) and state.grad_enabled:
             prim = _prim_for(cls)
             edges = tuple((a.grad_fn or (a if a.requires_grad else None)) if isinstance(a, Tensor)
@@ -76,6 +74,11 @@ class Function:
             node = Node(prim, edges, ins, None, None)
             node.ctx = ctx
             out.grad_fn, out.requires_grad = node, True
+            if ctx.saved and any(t is returned for t in ctx.saved):
+                # forward saved its own output: backward must see the recorded output, so that
+                # differentiating the backward pass goes through this node again (a reference
+                # cycle, which the garbage collector frees, as only such functions make)
+                ctx.saved = tuple(out if t is returned else t for t in ctx.saved)
         return out
 
 

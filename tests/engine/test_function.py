@@ -105,10 +105,6 @@ def test_custom_function_gradients_and_second_derivatives(x):
     check_gradgrad(lambda t: Cube.apply(d.sin(t)) * t, x)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a tensor a custom forward saves and returns "
-                   "is saved without its graph (apply returns a detached copy), so backward's use "
-                   "of it is a constant and the second derivative is silently wrong (0 for exp); "
-                   "PyTorch tracks saved outputs")
 def test_double_backward_through_a_saved_output():
     class Exp(d.Function):
         @staticmethod
