@@ -25,7 +25,7 @@ class FunctionCtx:
         if self.saved is None:
             raise DiffcliError("autograd", "the saved tensors were freed after backward; "
                                "pass retain_graph=True to keep them")
-        return self.saved
+        return tuple(t.get() if type(t) is _SavedOutput else t for t in self.saved)
 
     def _backward(self, g: Tensor) -> list:
         grads = self._fn.backward(self, g)
@@ -41,6 +41,20 @@ class FunctionCtx:
                 raise DiffcliError("shape", f"{self._fn.__name__}.backward returned a gradient of shape "
                                    f"{gr.shape} for input {i}, which has shape {shape}")
         return out
+
+
+class _SavedOutput:
+    """A Function's own output, saved by forward: weakly held, its value kept as a fallback."""
+
+    __slots__ = ("ref", "value")
+
+    def __init__(self, out: Tensor) -> None:
+        import weakref
+        self.ref, self.value = weakref.ref(out), out._v
+
+    def get(self) -> Tensor:
+        out = self.ref()
+        return out if out is not None else const(self.value)
 
 
 class Function:
@@ -76,9 +90,9 @@ class Function:
             out.grad_fn, out.requires_grad = node, True
             if ctx.saved and any(t is returned for t in ctx.saved):
                 # forward saved its own output: backward must see the recorded output, so that
-                # differentiating the backward pass goes through this node again (a reference
-                # cycle, which the garbage collector frees, as only such functions make)
-                ctx.saved = tuple(out if t is returned else t for t in ctx.saved)
+                # differentiating the backward pass goes through this node again. A weak
+                # reference (as PyTorch's saved outputs): a strong one would be a cycle.
+                ctx.saved = tuple(_SavedOutput(out) if t is returned else t for t in ctx.saved)
         return out
 
 
