@@ -5,8 +5,8 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .backend import np
-from .ops import mul, neg
-from .ops_array import _sh, _swap, _t, reshape, sum, transpose
+from .ops import div, mul, neg, sub
+from .ops_array import _prod_others_1d, _sh, _swap, _t, reshape, sum, transpose
 from .ops_index import scatter
 from .tensor import Prim, Tensor, apply
 
@@ -47,7 +47,22 @@ TRACE = Prim("Trace", None, lambda x: np.trace(x), (
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
     lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
-    lambda g, a, x: mul(mul(g, a), _swap(inv(x))),), uses_ans=True)
+    lambda g, a, x: mul(g, apply(COFACTOR, (x,))),))  # the cofactor matrix: right at singular x too
+
+
+def _cofactor(x):
+    """adj(x)^T from the SVD x = U S V^T: det(U) det(V) U diag(prod_{j!=i} s_j) V^T, exact
+    when x is singular (where det(x) inv(x)^T is not defined)."""
+    u, s, vt = np.linalg.svd(x)
+    return np.linalg.det(u) * np.linalg.det(vt) * ((u * _prod_others_1d(s)) @ vt)
+
+
+def _cofactor_rule(g, c, x):
+    """With C = det(x) x^-T: d<G, C> = (<G, C> C - C G^T C) / det(x) (undefined at singular x)."""
+    return div(sub(mul(sum(mul(g, c)), c), matmul(matmul(c, _swap(g)), c)), apply(DET, (x,)))
+
+
+COFACTOR = Prim("Cofactor", None, _cofactor, (_cofactor_rule,), uses_ans=True)
 DIAG = Prim("Diag", None, lambda x: np.diag(x), (
     lambda g, a, x: diag(g) if len(_sh(x)) == 1 else scatter(g, (np.arange(_sh(g)[0]),) * 2, _sh(x)),),
     reads=False)

@@ -53,10 +53,7 @@ BUG_INPLACE_CYCLE = pytest.mark.xfail(
            "y[0] = y[1]) stores that tensor in its own grad_fn: a reference cycle")
 BUG_PROD_HESSIAN = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_BATCHED_MATVEC = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
-BUG_DET_SINGULAR = pytest.mark.xfail(
-    strict=True, raises=DiffcliError,
-    reason="engine bug: det's gradient goes through inv(x), so a singular matrix raises although "
-           "det is a polynomial (gradient = cofactor matrix)")
+BUG_DET_SINGULAR = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_DIAG_SECOND_ORDER = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_GRAD_FREES_BELOW_INPUT = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 
