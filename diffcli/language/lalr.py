@@ -180,6 +180,19 @@ class _Splice(list):
     """The children of an inlined helper rule (lark's ``__x_star_n``), spliced into the parent."""
 
 
+def _gather(kids: list, children: list, include: list, splice: set) -> list:
+    """Append the kept children (and lark's placeholder Nones) to ``kids``, splicing helpers."""
+    for i, nones in include:
+        if nones:
+            kids.extend([None] * nones)
+        c = children[i]
+        if i in splice and type(c) is _Splice:
+            kids.extend(c)
+        else:
+            kids.append(c)
+    return kids
+
+
 def _make_callback(builder: Any, rule: list) -> Any:
     _, size, name, expand1, include, append_none, splice = rule
     method = None if name is None else getattr(builder, name, None)  # an inlined ?rule may have none
@@ -201,28 +214,11 @@ def _make_callback(builder: Any, rule: list) -> Any:
 
         def grow(children: list) -> Any:
             head = children[first]
-            kids = head if type(head) is _Splice else _Splice([head])
-            for i, nones in rest:
-                if nones:
-                    kids.extend([None] * nones)
-                c = children[i]
-                if i in splice and type(c) is _Splice:
-                    kids.extend(c)
-                else:
-                    kids.append(c)
-            return kids
+            return _gather(head if type(head) is _Splice else _Splice([head]), children, rest, splice)
         return grow
 
     def callback(children: list) -> Any:
-        kids: list = []
-        for i, nones in include:
-            if nones:
-                kids.extend([None] * nones)
-            c = children[i]
-            if i in splice and type(c) is _Splice:
-                kids.extend(c)
-            else:
-                kids.append(c)
+        kids = _gather([], children, include, splice)
         if append_none:
             kids.extend([None] * append_none)
         if expand1 and len(kids) == 1:
