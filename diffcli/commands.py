@@ -49,10 +49,14 @@ def cmd_eval(session: Session, text: str, options: Options) -> dict:
     return {"value": y, "warnings": session.warnings(p, [y])}
 
 
-def _forward(session: Session, text: str, options: Options) -> tuple:
+def _forward(session: Session, text: str, options: Options, trace: bool = False) -> tuple:
+    """Prepare, make leaves of the variables to differentiate, evaluate (recording every
+    operation when ``trace``, for the graph view)."""
     p = session.prepare(text, options, track_kinks=True)
     names = _wrt(p, options)
     env, leaves = p.env(names)
+    if trace:
+        p.evaluator.trace = []
     return p, names, leaves, p.evaluate(env)
 
 
@@ -60,12 +64,7 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     seed = None
     if options.seed is not None:
-        try:
-            seed = session.constant(options.seed, p.evaluator, "--seed")
-        except DiffcliError as err:
-            if not err.message.startswith("--seed"):
-                err.message = f"--seed: {err.message}"
-            raise
+        seed = session.constant(options.seed, p.evaluator, "--seed")
         if seed.shape != y.shape and not (seed.size == 1 and y.size == 1):
             raise DiffcliError("shape", f"--seed has shape {seed.shape} but the value has shape {y.shape}; "
                                "they must match")
@@ -230,11 +229,7 @@ def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
 
 def cmd_graph(session: Session, text: str, options: Options) -> dict:
     from .graphview import build
-    p = session.prepare(text, options, track_kinks=True)
-    names = _wrt(p, options)
-    env, leaves = p.env(names)
-    p.evaluator.trace = []
-    y = p.evaluate(env)
+    p, names, leaves, y = _forward(session, text, options, trace=True)
     return build(p, dict(zip(names, leaves)), y) | {"warnings": session.warnings(p, [y])}
 
 

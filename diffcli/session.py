@@ -139,12 +139,7 @@ class Session:
             _bindable(name, None, text)
             if name in out:
                 raise DiffcliError("type", f"'{name}' is bound twice by --at")
-            try:
-                out[name] = self.constant(text, ev, f"--at {name}")
-            except DiffcliError as err:
-                if not err.message.startswith("--at"):
-                    err.message = f"--at {name}: {err.message}"
-                raise
+            out[name] = self.constant(text, ev, f"--at {name}")
         own: dict[str, E.Tensor] = {}
         for b in program.bindings:
             _bindable(b.name, b.span, program.source)
@@ -159,12 +154,12 @@ class Session:
         ev = ev or Evaluator(dict(self.definitions), self.limits)
         try:
             program = parse(text)
-        except DiffcliError as err:
+            if program.bindings or program.definitions or program.expr is None:
+                raise DiffcliError("parse", f"must be a single constant expression, got {text!r}")
+            return self._const_expr(program.expr, ev, text)
+        except DiffcliError as err:  # every error names the option it came from
             err.message = f"{what}: {err.message}"
             raise
-        if program.bindings or program.definitions or program.expr is None:
-            raise DiffcliError("parse", f"{what} must be a single constant expression, got {text!r}")
-        return self._const_expr(program.expr, ev, text)
 
     def _const_expr(self, expr: Any, ev: Evaluator, source: str) -> E.Tensor:
         if expr.kind == "num":  # the common case, x = 1.5 or x = -0.5, without the evaluator

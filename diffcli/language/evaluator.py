@@ -11,7 +11,7 @@ import difflib
 from typing import Any
 
 from .. import engine as E
-from ..engine.backend import all_finite, has_nan
+from ..engine.backend import all_finite, has_nan, np
 from ..errors import DiffcliError
 from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
@@ -183,7 +183,7 @@ class Evaluator:
             return
         try:
             hit = rule[0](*[a._v for a in args])
-            hit = bool(hit) if type(hit) is bool else bool(E_any(hit))
+            hit = bool(np.any(hit))
         except Exception:  # noqa: BLE001 - a kink check never stops evaluation
             return
         if hit:
@@ -317,10 +317,6 @@ class Evaluator:
         finally:
             self._diff_depth -= max(order, 1)
 
-
-def E_any(v: Any) -> bool:  # noqa: N802
-    from ..engine.backend import np
-    return bool(np.any(v))
 
 
 def _text(expr: Expr, src: str) -> str:
