@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from .engine import Tensor, const, grad, tensor
+from .engine.graph import grad_rows
 from .engine.backend import np
 from .errors import DiffcliError
 
@@ -44,9 +45,14 @@ def jvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
 
 
 def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
-    """One reverse pass per element of y, seeded with one-hot vectors, stacked to
-    shape y.shape + x.shape for each x."""
+    """The rows of the Jacobian, seeded with one-hot vectors: many in one reverse pass on a
+    batch axis when every rule on the way takes one, else one pass per element of y.
+    Shape y.shape + x.shape for each x."""
     n = y.size
+    if not create_graph and n > 1:
+        batched = grad_rows(y, xs)
+        if batched is not None:
+            return [tensor(g.reshape(y.shape + x.shape)) for x, g in zip(xs, batched)]
     rows: list[list] = [[] for _ in xs]
     plan: dict = {}  # one topological sort for every row
     for k in range(n):

@@ -68,14 +68,15 @@ def all_finite(v: Any) -> bool:
     return (s - s == 0.0) or bool(np.isfinite(v).all())
 
 
-def sum_to_shape(v: Any, shape: tuple) -> Any:
-    """Sum a broadcast value back down to ``shape`` (numpy broadcasting reversed)."""
+def sum_to_shape(v: Any, shape: tuple, keep: int = 0) -> Any:
+    """Sum a broadcast value back down to ``shape`` (numpy broadcasting reversed). The first
+    ``keep`` axes of both are a batch axis, aligned on the left and never summed."""
     vs = shape_of(v)
     if vs == shape:
         return v
     lead = len(vs) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and vs[i + lead] != 1)
+    axes = tuple(range(keep, keep + lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if i >= keep and n == 1 and vs[i + lead] != 1)
     out = np.sum(v, axis=axes, keepdims=False) if axes else v
     if lead < len(vs):
         out = np.reshape(out, shape)

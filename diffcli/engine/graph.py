@@ -63,6 +63,21 @@ def _toposort(roots: list[Node]) -> list[Node]:
     return order
 
 
+def _plan(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, target_nodes: dict) -> tuple:
+    """(order, needed nodes, target leaf ids) of a pass; kept in ``plan`` for the next pass over
+    the same graph and inputs (Jacobian rows)."""
+    if plan:
+        return plan["order"], plan["need"], plan["leaf_ids"]
+    order = _toposort(root_nodes)
+    need = leaf_ids = None
+    if inputs is not None:
+        leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
+        need = _needed(order, set(target_nodes), leaf_ids)
+    if plan is not None:
+        plan.update(order=order, need=need, leaf_ids=leaf_ids)
+    return order, need, leaf_ids
+
+
 def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
     """Nodes from which a target is reachable: the only ones worth running."""
     need: set = set()
@@ -106,13 +121,18 @@ def _origin_text(origin: Any) -> str:
 
 
 def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool | None,
-        create_graph: bool, inputs: Sequence[Tensor] | None = None, plan: dict | None = None) -> list | None:
+        create_graph: bool, inputs: Sequence[Tensor] | None = None, plan: dict | None = None,
+        batch: bool = False) -> list | None:
     """Send seeds back from ``roots``. With ``inputs``: return their gradients; otherwise
     accumulate into the ``.grad`` of every leaf that requires grad. ``plan``, a dict kept by
     the caller across passes over one retained graph, saves sorting it again each time.
 
     Without create_graph, gradients are summed as raw values and rules run unrecorded;
     with it, every step is an engine operation, so the result can be differentiated again.
+
+    With ``batch`` (raw values and ``inputs`` only), each seed is a raw array whose first
+    axis stacks many seeds: one pass gives every row's gradients, each with that axis
+    first. When a primitive on the way has no batched rule it returns None instead.
     """
     from . import ops, ops_array
     if retain_graph is None:
@@ -129,7 +149,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     root_nodes = []
     seeds = seeds if seeds is not None else [None] * len(roots)
     for t, sd in zip(roots, seeds):
-        g = _seed(t, sd)
+        g = const(sd) if batch else _seed(t, sd)
         key = t.grad_fn if t.grad_fn is not None else t
         if key is t and not t.requires_grad:
             continue
@@ -138,22 +158,18 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
         if key is not t:
             root_nodes.append(key)
 
-    if plan is not None and plan:  # the same graph and inputs as the last pass (Jacobian rows)
-        order, need, leaf_ids = plan["order"], plan["need"], plan["leaf_ids"]
+    order, need, leaf_ids = _plan(plan, root_nodes, inputs, target_nodes)
+    if batch:
+        bshape, nb = shape_of(seeds[0])[:1], 1
     else:
-        order = _toposort(root_nodes)
-        need = leaf_ids = None
-        if inputs is not None:
-            leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
-            need = _needed(order, set(target_nodes), leaf_ids)
-        if plan is not None:
-            plan.update(order=order, need=need, leaf_ids=leaf_ids)
+        bshape, nb = (), 0
     check_versions = state.inplace
     anomaly = state.anomaly
 
     prev_grad, prev_origin, prev_raw = state.grad_enabled, state.origin, state.raw
     state.grad_enabled = create_graph
     state.raw = not create_graph
+    state.batch = nb
     try:
         if not create_graph and need is None and not target_nodes:
             _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
@@ -218,7 +234,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                     elif type(gi) is int:
                         gi = float(gi)
                     if type(gi) is not float or type(inp._v) is not float:
-                        gi = sum_to_shape(gi, shape_of(inp._v))
+                        gi = sum_to_shape(gi, bshape + shape_of(inp._v), nb)
                     v = gi
                 if anomaly and has_nan(v) and not has_nan(g._v if create_graph else g):
                     err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
@@ -230,6 +246,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 _release(n)
     finally:
         state.grad_enabled, state.origin, state.raw = prev_grad, prev_origin, prev_raw
+        state.batch = 0
     # What reached the leaves: their gradients (grad) or an addition to .grad (backward).
     for key, g in buffers.items():
         if type(key) is not Tensor:
@@ -365,3 +382,33 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         else:
             out.append(g if create_graph else g.detach())
     return tuple(out)
+
+
+ROW_BUDGET = 1 << 22  # elements of one batched gradient: 32 MiB, whatever the number of rows
+
+
+def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
+    """Every row of the Jacobian of ``output`` (one-hot seeds) in passes without create_graph
+    that each carry many seeds on a first axis: for each input, an array of shape
+    (output.size,) + input.shape. None when an operation on the way has no batched rule
+    (``Prim.batch``), a custom Function or a retained gradient: then run the rows one by one."""
+    n = output.size
+    if not output.requires_grad:
+        return [np.zeros((n,) + t.shape) for t in inputs]
+    plan: dict = {}
+    roots = [output.grad_fn] if output.grad_fn is not None else []
+    order, need, _ = _plan(plan, roots, inputs, {t.grad_fn: t for t in inputs if t.grad_fn is not None})
+    widest = output.size
+    for node in order:
+        if node in need:
+            if not node.prim.batch or node.ctx is not None or node.retained is not None:
+                return None
+            for t in node.inputs:
+                widest = max(widest, t.size)
+    step = max(1, ROW_BUDGET // widest)
+    eye = np.eye(n).reshape((n,) + output.shape)
+    parts = [run([output], [eye[k:k + step]], True, False, list(inputs), plan, batch=True)
+             for k in range(0, n, step)]
+    return [np.concatenate([np.zeros((len(eye[k:k + step]),) + t.shape) if p[i] is None else p[i]._v
+                            for k, p in zip(range(0, n, step), parts)])
+            for i, t in enumerate(inputs)]

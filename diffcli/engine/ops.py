@@ -15,7 +15,7 @@ import math
 import operator
 
 from . import parallel
-from .backend import all_finite, np
+from .backend import all_finite, np, size_of
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -56,16 +56,23 @@ def _pow_scalar(x: float, y: float) -> float:
 
 
 POW = Prim("Pow", _pow_scalar, "power", (
-    lambda g, a, x, y: gmul(mul(g, y), pow(x, sub(y, 1.0))),   # y=0 gives 0, even at x=0
+    lambda g, a, x, y: gmul(g, gmul(y, pow(x, sub(y, 1.0)))),   # y=0 gives 0, even at x=0
     # x=0 with y>=0 gives 0, as PyTorch (the limit of x^y log x)
     lambda g, a, x, y: gmul(g, where(mul(eq(x, 0.0), ge(y, 0.0)), 0.0, mul(a, log(x))))), uses_ans=True)
 
 
 def _gmul_array(g, d):
     out = parallel.ufunc(np.multiply, (g, d)) if parallel.worth_it((g, d)) else np.multiply(g, d)
-    if not all_finite(out):
+    # Only a zero g against a non-finite d needs fixing: look at the smaller operand first
+    # (in a batched backward pass, the one without the batch axis).
+    if size_of(d) <= size_of(g):
+        clean = all_finite(d)
+    else:
+        clean = type(g) is float and g != 0.0 or type(g) is not float and bool(np.all(g != 0))
+    if not clean and not all_finite(out):
         out = np.where(np.broadcast_to(g, out.shape) == 0, 0.0, out)
     return out
+
 
 
 # g * d, except that a zero g gives zero even when d is infinite or NaN.
@@ -246,6 +253,10 @@ KINKS = {
            "(one-sided: 0 outside)"),
     HYPOT: (lambda x, y: (x == 0) & (y == 0), "hypot'(0, 0) is taken as 0"),
 }
+# Elementwise rules broadcast, so a gradient with a leading batch axis passes through them as is.
+for _p in (ADD, SUB, MUL, DIV, NEG, POW, GMUL, ALIAS, LT, LE, GT, GE, EQ, NE,
+           MAXIMUM, MINIMUM, ATAN2, HYPOT, WHERE, CLIP, *UNARY.values()):
+    _p.batch = True
 for _p in (LT, LE, GT, GE):
     KINKS[_p] = (lambda x, y: x == y, "a comparison switches here: where() uses the derivative "
                  "of the branch it selects")

@@ -20,6 +20,11 @@ def _sh(x: Any) -> tuple:
     return shape_of(x._v if type(x) is Tensor else x)
 
 
+def _lead(g: Any) -> tuple:
+    """The batch axis of a gradient (Jacobian rows in one pass, ``state.batch``), or ()."""
+    return _sh(g)[:state.batch] if state.batch else ()
+
+
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else const(x)
 
@@ -42,9 +47,9 @@ def _kept_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
 
 
-def _unreduce(g: Tensor, shape: tuple, axes: tuple | None) -> Tensor:
-    """Spread a reduction's gradient back over the axes it reduced."""
-    return broadcast_to(reshape(g, _kept_shape(shape, axes)), shape)
+def _unreduce(g: Tensor, shape: tuple, axes: tuple | None, lead: tuple = ()) -> Tensor:
+    """Spread a reduction's gradient back over the axes it reduced (after a batch axis ``lead``)."""
+    return broadcast_to(reshape(g, lead + _kept_shape(shape, axes)), lead + shape)
 
 
 def _count(shape: tuple, axes: tuple | None) -> int:
@@ -57,15 +62,30 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 
 # --------------------------------------------------------------------------
 # Shape plumbing (each is the other's derivative)
+def _sum_to_rule(g, a, x, s):
+    lead = _lead(g)
+    if lead:  # align the summed shape on the right before spreading it again
+        g = reshape(g, lead + (1,) * (len(_sh(x)) - len(s)) + s)
+    return broadcast_to(g, lead + _sh(x))
+
+
+def _transpose_rule(g, a, x, axes):
+    inv = None if axes is None else tuple(int(i) for i in np.argsort(axes))
+    nb = len(_lead(g))
+    if nb:  # the batch axis stays first
+        inv = tuple(range(nb)) + tuple(nb + i for i in (reversed(range(len(_sh(x)))) if inv is None else inv))
+    return transpose(g, inv)
+
+
 RESHAPE = Prim("Reshape", None, lambda x, s: np.reshape(x, s),
-               (lambda g, a, x, s: reshape(g, _sh(x)),), has_param=True, reads=False)
+               (lambda g, a, x, s: reshape(g, _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
 BROADCAST = Prim("Expand", None, lambda x, s: np.broadcast_to(x, s),
-                 (lambda g, a, x, s: sum_to(g, _sh(x)),), has_param=True, reads=False)
-SUM_TO = Prim("SumTo", lambda x, s: x, sum_to_shape,
-              (lambda g, a, x, s: broadcast_to(g, _sh(x)),), has_param=True, reads=False)
-TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x, axes), (
-    lambda g, a, x, axes: transpose(g, None if axes is None else tuple(np.argsort(axes))),),
-    has_param=True, reads=False)
+                 (lambda g, a, x, s: sum_to(g, _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
+# Applied only to gradients, so in a batched pass its input has the batch axis too.
+SUM_TO = Prim("SumTo", lambda x, s: x, lambda x, s: sum_to_shape(x, s, state.batch),
+              (_sum_to_rule,), has_param=True, reads=False, batch=True)
+TRANSPOSE = Prim("Transpose", lambda x, axes: x, lambda x, axes: np.transpose(x, axes), (_transpose_rule,),
+                 has_param=True, reads=False, batch=True)
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -108,17 +128,17 @@ def _shape_arg(shape: Sequence[Any]) -> tuple:
 def _reduction(name: str, kernel: str, rule, uses_ans: bool = False, reads: bool = True) -> Prim:
     return Prim(name, lambda x, axes: x if axes is None else np.sum(x, axes),
                 lambda x, axes: getattr(np, kernel)(x, axis=axes), (rule,),
-                uses_ans=uses_ans, has_param=True, reads=reads)
+                uses_ans=uses_ans, has_param=True, reads=reads, batch=True)
 
 
 def _prod_rule(g, a, x, axes):
-    return mul(_unreduce(g, _sh(x), axes), apply(PROD_OTHERS, (x,), axes))
+    return mul(_unreduce(g, _sh(x), axes, _lead(g)), apply(PROD_OTHERS, (x,), axes))
 
 
 def _extreme_rule(g, a, x, axes):
     hit = eq(x, _unreduce(a, _sh(x), axes))  # ties share the gradient evenly
     share = div(hit, _unreduce(apply(SUM, (hit,), axes), _sh(x), axes))
-    return mul(_unreduce(g, _sh(x), axes), share)
+    return mul(_unreduce(g, _sh(x), axes, _lead(g)), share)
 
 
 def _prod_others(x, axes):
@@ -141,8 +161,8 @@ def _prod_others_1d(v):
     return left * right
 
 
-SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes), reads=False)
-MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes),
+SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes, _lead(g)), reads=False)
+MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes, _lead(g)),
                                                            float(_count(_sh(x), axes))), reads=False)
 PROD = _reduction("Prod", "prod", _prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
@@ -223,8 +243,8 @@ def _softmax(x, axes):
 
 
 LOGSUMEXP = Prim("Logsumexp", lambda x, axes: x, _logsumexp, (
-    lambda g, a, x, axes: mul(_unreduce(g, _sh(x), axes), exp(sub(x, _unreduce(a, _sh(x), axes)))),),
-    uses_ans=True, has_param=True)
+    lambda g, a, x, axes: mul(_unreduce(g, _sh(x), axes, _lead(g)), exp(sub(x, _unreduce(a, _sh(x), axes)))),),
+    uses_ans=True, has_param=True, batch=True)
 SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
     lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), axes), _sh(x), axes))),),
     uses_ans=True, has_param=True)

@@ -5,25 +5,34 @@ from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from .backend import np, shape_of
-from .ops_array import _norm_axis, _sh, _t
+from .ops_array import _lead, _norm_axis, _sh, _t
+from .state import state
 from .tensor import Prim, Tensor, apply
 
 
+def _batched(g: Any, idx: Any) -> Any:
+    """``idx`` for a gradient that may carry a batch axis first (``state.batch``)."""
+    nb = len(_lead(g))
+    if not nb:
+        return idx
+    return (slice(None),) * nb + (idx if isinstance(idx, tuple) else (idx,))
+
+
 def _stack_rule(i, g, a, ins, axis):
-    return getitem(g, (slice(None),) * axis + (i,))
+    return getitem(g, _batched(g, (slice(None),) * axis + (i,)))
 
 
 def _concat_rule(i, g, a, ins, axis):
     start = 0
     for t in ins[:i]:
         start += _sh(t)[axis]
-    return getitem(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),))
+    return getitem(g, _batched(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),)))
 
 
 STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True,
-             reads=False)
+             reads=False, batch=True)
 CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True,
-              reads=False)
+              reads=False, batch=True)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -68,7 +77,9 @@ def _int_index(v: Any) -> int:
 
 def _getitem(x, idx):
     try:
-        return np.array(np.asarray(x)[idx])
+        part = np.asarray(x)[idx]
+        # A backward pass never writes into its values, so there a view will do.
+        return part if state.raw else np.array(part)
     except IndexError as exc:
         raise DiffcliError("shape", f"index {_fmt_index(idx)} is out of range for shape "
                            f"{shape_of(x)}: {exc}") from None
@@ -84,8 +95,16 @@ def _fmt_index(idx: Any) -> str:
 def _scatter(g, p):
     idx, shape = p
     out = np.zeros(shape)
-    np.add.at(out, idx, g)
+    if _basic(idx):  # ints and slices never hit an element twice: plain assignment (add.at is ~10x slower)
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
     return out
+
+
+def _basic(idx: Any) -> bool:
+    return all(type(i) is int or type(i) is slice or i is None or i is Ellipsis
+               for i in (idx if type(idx) is tuple else (idx,)))
 
 
 def _setitem(x, v, idx):
@@ -98,12 +117,12 @@ def _setitem(x, v, idx):
 
 
 GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, idx, _sh(x)),), has_param=True, reads=False)
+    lambda g, a, x, idx: scatter(g, _batched(g, idx), _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
 SCATTER = Prim("IndexPut", None, _scatter, (
-    lambda g, a, x, p: getitem(g, p[0]),), has_param=True, reads=False)
+    lambda g, a, x, p: getitem(g, _batched(g, p[0])),), has_param=True, reads=False, batch=True)
 SETITEM = Prim("CopySlices", None, _setitem, (
-    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), idx),
-    lambda g, a, x, v, idx: getitem(g, idx)), has_param=True, reads=False)
+    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), _batched(g, idx)),
+    lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
 
 
 def getitem(x: Any, index: Any) -> Tensor:

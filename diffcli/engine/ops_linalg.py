@@ -16,10 +16,13 @@ def _need_ndim(x: Tensor, lo: int, what: str) -> None:
         raise DiffcliError("shape", f"{what} needs at least {lo} dimension(s), got shape {x.shape}")
 
 
+# g's shape may start with a batch axis (state.batch); each case below keeps it first.
 def _matmul_da(g, a, x, y):
     xs, ys, gs = _sh(x), _sh(y), _sh(g)
     if len(xs) == 1 and len(ys) == 1:
-        return mul(g, y)
+        return mul(reshape(g, gs + (1,)) if gs else g, y)
+    if len(xs) == 1 and len(ys) == 2:  # (k,) @ (k, m): g (m,)
+        return matmul(g, _swap(y))
     if len(ys) == 1:  # (..., n, k) @ (k,): g (..., n)
         return mul(reshape(g, gs + (1,)), y)
     if len(xs) == 1:  # (k,) @ (..., k, m): g (..., m); summed over m here, over the batch centrally
@@ -30,7 +33,9 @@ def _matmul_da(g, a, x, y):
 def _matmul_db(g, a, x, y):
     xs, ys, gs = _sh(x), _sh(y), _sh(g)
     if len(xs) == 1 and len(ys) == 1:
-        return mul(g, x)
+        return mul(reshape(g, gs + (1,)) if gs else g, x)
+    if len(xs) == 2 and len(ys) == 1:  # (n, k) @ (k,): g (n,)
+        return matmul(g, x)
     if len(xs) == 1:  # (k,) @ (..., k, m)
         return mul(reshape(x, (xs[0], 1)), reshape(g, gs[:-1] + (1, gs[-1])))
     if len(ys) == 1:  # (..., n, k) @ (k,): sum over n here, over the batch centrally
@@ -38,14 +43,14 @@ def _matmul_db(g, a, x, y):
     return matmul(_swap(x), g)
 
 
-MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db))
+MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db), batch=True)
 OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
     lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _sh(x)),
     lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), _sh(y))))
 TRACE = Prim("Trace", None, lambda x: np.trace(x), (
     lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
-    lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True)
+    lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True, batch=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
     lambda g, a, x: mul(g, apply(COFACTOR, (x,))),))  # the cofactor matrix: right at singular x too
 

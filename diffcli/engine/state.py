@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "origin", "budget", "inplace", "raw")
+    __slots__ = ("grad_enabled", "anomaly", "origin", "budget", "inplace", "raw", "batch")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -17,6 +17,9 @@ class _State:
         # True while a backward pass without create_graph runs the rules: operations then take
         # and return raw values (floats, arrays), allocating no tensors
         self.raw = False
+        # 1 while such a pass carries many seeds at once (Jacobian rows): every gradient then has
+        # a leading batch axis, which the shape-sensitive rules keep (see Prim.batch)
+        self.batch = 0
 
 
 state = _State()

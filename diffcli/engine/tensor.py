@@ -25,12 +25,17 @@ class Prim:
     paths give numpy's answer. A rule ``rule(g, ans, *inputs[, param])``
     returns the vector-Jacobian product for its input as engine operations,
     or None for a zero gradient.
+
+    ``batch`` says the rules also take a gradient with a leading batch axis (many seeds in one
+    pass, ``state.batch``): true of every elementwise rule, which broadcasts, and of the
+    shape-sensitive ones written for it. A graph with any other primitive runs seed by seed.
     """
 
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "doc")
+    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "doc")
 
     def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
-                 uses_ans: bool = False, has_param: bool = False, reads: Any = True) -> None:
+                 uses_ans: bool = False, has_param: bool = False, reads: Any = True,
+                 batch: bool = False) -> None:
         self.name = name
         self.scalar = scalar
         self.array = array
@@ -40,6 +45,7 @@ class Prim:
         # Whether the rules read the inputs' values (not just their shapes): only then does an
         # in-place change of an input after the forward pass invalidate the backward pass.
         self.reads = reads
+        self.batch = batch
 
     def forward(self, vals: tuple, p: Any = None) -> Any:
         if self.scalar is not None:
