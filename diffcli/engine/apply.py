@@ -42,6 +42,11 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     A Python number operand becomes a tensor only if a node must save it."""
     ta, tb = type(a), type(b)
     if state.raw:
+        if ta is float and tb is float:  # a backward pass on scalars: the hottest path of all
+            try:
+                return prim.scalar(a, b)
+            except _SCALAR_ERRORS:
+                pass
         return _raw2(prim, a._v if ta is Tensor else a, b._v if tb is Tensor else b)
     if ta is Tensor:
         av, ra = a._v, a.requires_grad

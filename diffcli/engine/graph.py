@@ -1,6 +1,7 @@
 """The backward pass: iterative, each node run once with the sum of its incoming gradients."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
@@ -35,8 +36,7 @@ def _seed(t: Tensor, g: Any) -> Tensor:
 
 
 def _toposort(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, every consumer before what it consumes (Kahn)."""
-    deps: dict[Node, int] = {}
+    """Nodes reachable from ``roots``, every consumer before what it consumes: newest first."""
     seen = set(roots)
     stack = list(roots)
     while stack:
@@ -44,23 +44,13 @@ def _toposort(roots: list[Node]) -> list[Node]:
         if n.inputs is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         for e in n.edges:
-            if type(e) is Node:
-                deps[e] = deps.get(e, 0) + 1
-                if e not in seen:
-                    seen.add(e)
-                    stack.append(e)
-    ready = [n for n in dict.fromkeys(roots) if n not in deps]
-    order = []
-    while ready:
-        n = ready.pop()
-        order.append(n)
-        for e in n.edges:
-            if type(e) is Node:
-                d = deps[e] - 1
-                deps[e] = d
-                if d == 0:
-                    ready.append(e)
-    return order
+            if type(e) is Node and e not in seen:
+                seen.add(e)
+                stack.append(e)
+    return sorted(seen, key=_SEQ, reverse=True)
+
+
+_SEQ = operator.attrgetter("seq")
 
 
 def _plan(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, target_nodes: dict) -> tuple:
@@ -294,29 +284,27 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                 state.raw = True
         else:
             rules = prim.rules
-            vals = [t._v for t in ins]
-            if type(rules) is not tuple:
-                grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(n.edges)]
-            elif prim.has_param:
-                grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(n.edges)]
+            edges = n.edges
+            k = len(edges)
+            if k == 1 and not prim.has_param and type(rules) is tuple:  # the common cases, unrolled
+                grads = (rules[0](g, n.ans, ins[0]._v),)
+            elif k == 2 and not prim.has_param and type(rules) is tuple:
+                v0, v1 = ins[0]._v, ins[1]._v
+                grads = (None if edges[0] is None else rules[0](g, n.ans, v0, v1),
+                         None if edges[1] is None else rules[1](g, n.ans, v0, v1))
             else:
-                grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(n.edges)]
-        i = 0
-        for e in n.edges:
-            gi = grads[i]
-            i += 1
+                vals = [t._v for t in ins]
+                if type(rules) is not tuple:
+                    grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
+                elif prim.has_param:
+                    grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
+                else:
+                    grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(edges)]
+        for e, gi, t in zip(n.edges, grads, ins):
             if gi is None or e is None:
                 continue
-            tg = type(gi)
-            if tg is not float:
-                if tg is Tensor:
-                    gi = gi._v
-                elif tg is int:
-                    gi = float(gi)
-                if type(gi) is not float or type(ins[i - 1]._v) is not float:
-                    gi = sum_to_shape(gi, shape_of(ins[i - 1]._v))
-            elif type(ins[i - 1]._v) is not float:
-                gi = sum_to_shape(gi, shape_of(ins[i - 1]._v))
+            if type(gi) is not float or type(t._v) is not float:
+                gi = _raw_grad(gi, t)
             if anomaly and has_nan(gi) and not has_nan(g):
                 err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
                                    + _origin_text(n.origin))
@@ -328,6 +316,18 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
             n.inputs = n.ans = None
             if n.ctx is not None:
                 n.ctx.saved = None
+
+
+def _raw_grad(gi: Any, t: Tensor) -> Any:
+    """A rule's result as a raw value of ``t``'s shape."""
+    tg = type(gi)
+    if tg is Tensor:
+        gi = gi._v
+    elif tg is int:
+        gi = float(gi)
+    if type(gi) is not float or type(t._v) is not float:
+        gi = sum_to_shape(gi, shape_of(t._v))
+    return gi
 
 
 def _retain(n: Node, g: Tensor, create_graph: bool) -> None:

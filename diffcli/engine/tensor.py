@@ -7,6 +7,7 @@ reference counting alone.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..errors import DiffcliError
@@ -86,13 +87,19 @@ def _shape_message(vals: tuple, exc: Exception) -> str:
     return f"shapes {shapes}: {text}"
 
 
+_next_seq = itertools.count().__next__
+
+
 class Node:
     """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
 
     __slots__ = ("prim", "edges", "inputs", "versions", "p", "ans", "origin",
-                 "retained", "ctx", "__weakref__")
+                 "retained", "ctx", "seq", "__weakref__")
 
     def __init__(self, prim: Prim, edges: tuple, inputs: tuple, p: Any, ans: Any) -> None:
+        # Inputs exist before the operations that use them, so every node's seq is larger than
+        # those of the nodes it points to: descending seq is a topological order of any graph.
+        self.seq = _next_seq()
         self.prim = prim
         self.edges = edges
         self.inputs = inputs
