@@ -35,19 +35,24 @@ def _seed(t: Tensor, g: Any) -> Tensor:
     return g
 
 
-def _toposort(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, every consumer before what it consumes: newest first."""
+def _toposort(roots: list[Node], leaf_ids: set | None = None) -> tuple[list[Node], bool]:
+    """Nodes reachable from ``roots``, every consumer before what it consumes (newest first),
+    and whether every leaf reached is in ``leaf_ids``."""
     seen = set(roots)
     stack = list(roots)
+    only_wanted = True
     while stack:
         n = stack.pop()
         if n.inputs is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         for e in n.edges:
-            if type(e) is Node and e not in seen:
-                seen.add(e)
-                stack.append(e)
-    return sorted(seen, key=_SEQ, reverse=True)
+            if type(e) is Node:
+                if e not in seen:
+                    seen.add(e)
+                    stack.append(e)
+            elif e is not None and (leaf_ids is None or id(e) not in leaf_ids):
+                only_wanted = False
+    return sorted(seen, key=_SEQ, reverse=True), only_wanted
 
 
 _SEQ = operator.attrgetter("seq")
@@ -58,10 +63,12 @@ def _plan(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, 
     the same graph and inputs (Jacobian rows)."""
     if plan:
         return plan["order"], plan["need"], plan["leaf_ids"]
-    order = _toposort(root_nodes)
     need = leaf_ids = None
     if inputs is not None:
         leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
+    order, only_wanted = _toposort(root_nodes, leaf_ids)
+    # Every node leads to some leaf; when all of those are wanted, every node is needed.
+    if inputs is not None and (target_nodes or not only_wanted):
         need = _needed(order, set(target_nodes), leaf_ids)
     if plan is not None:
         plan.update(order=order, need=need, leaf_ids=leaf_ids)
@@ -161,7 +168,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     state.raw = not create_graph
     state.batch = nb
     try:
-        if not create_graph and need is None and not target_nodes:
+        if not create_graph and need is None and not target_nodes and not batch:
             _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
             order = ()
         for n in order:
@@ -400,7 +407,7 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
     order, need, _ = _plan(plan, roots, inputs, {t.grad_fn: t for t in inputs if t.grad_fn is not None})
     widest = output.size
     for node in order:
-        if node in need:
+        if need is None or node in need:
             if not node.prim.batch or node.ctx is not None or node.retained is not None:
                 return None
             for t in node.inputs:
