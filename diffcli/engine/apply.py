@@ -74,12 +74,11 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     out.grad = None
     out._version = 0
     if (ra or rb) and state.grad_enabled and prim.rules:
-        if ta is not Tensor:
-            a = const(av)
-        if tb is not Tensor:
-            b = const(bv)
-        out.grad_fn = Node(prim, (a.grad_fn or (a if ra else None), b.grad_fn or (b if rb else None)),
-                           (a, b), None, v if prim.uses_ans else None)
+        # A number operand is saved as the float itself (no tensor to allocate): see Node.
+        out.grad_fn = Node(prim, ((a.grad_fn or (a if ra else None)) if ta is Tensor else None,
+                                  (b.grad_fn or (b if rb else None)) if tb is Tensor else None),
+                           (a if ta is Tensor else av, b if tb is Tensor else bv), None,
+                           v if prim.uses_ans else None)
         out.requires_grad = True
     else:
         out.grad_fn = None

@@ -5,9 +5,9 @@ import operator
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from .backend import has_nan, np, shape_of, sum_to_shape
+from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
-from .tensor import Node, Tensor, const
+from .tensor import Node, Tensor, const, value_of
 
 _SECOND_BACKWARD = (
     "trying to backward through the graph a second time: its saved values were freed "
@@ -91,6 +91,8 @@ def _check_versions(n: Node, create_graph: bool = False) -> None:
         return
     vers = n.versions
     for i, t in enumerate(n.inputs):
+        if type(t) is float:  # a number operand: nothing can change it
+            continue
         ver = 0 if vers is None else vers[i]
         if t._version != ver:
             raise DiffcliError(
@@ -204,7 +206,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                     args = ins
                     ans = _recompute(n) if prim.uses_ans else None
                 else:  # raw values: the rules' operations allocate no tensors
-                    args = [t._v for t in ins]
+                    args = [value_of(t) for t in ins]
                     ans = n.ans
                 rules = prim.rules
                 grads = []
@@ -296,11 +298,13 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
             if k == 1 and not prim.has_param and type(rules) is tuple:  # the common cases, unrolled
                 grads = (rules[0](g, n.ans, ins[0]._v),)
             elif k == 2 and not prim.has_param and type(rules) is tuple:
-                v0, v1 = ins[0]._v, ins[1]._v
+                v0, v1 = ins
+                v0 = v0 if type(v0) is float else v0._v
+                v1 = v1 if type(v1) is float else v1._v
                 grads = (None if edges[0] is None else rules[0](g, n.ans, v0, v1),
                          None if edges[1] is None else rules[1](g, n.ans, v0, v1))
             else:
-                vals = [t._v for t in ins]
+                vals = [value_of(t) for t in ins]
                 if type(rules) is not tuple:
                     grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
                 elif prim.has_param:
@@ -411,7 +415,7 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
             if not node.prim.batch or node.ctx is not None or node.retained is not None:
                 return None
             for t in node.inputs:
-                widest = max(widest, t.size)
+                widest = max(widest, size_of(value_of(t)))
     step = max(1, ROW_BUDGET // widest)
     eye = np.eye(n).reshape((n,) + output.shape)
     parts = [run([output], [eye[k:k + step]], True, False, list(inputs), plan, batch=True)

@@ -31,7 +31,7 @@ from .backend import demote, np, shape_of
 from .graph import _SECOND_BACKWARD
 from .ops import EQ, GE, GT, LE, LN2, LN10, LT, TWO_OVER_SQRT_PI, UNARY, WHERE
 from .state import state
-from .tensor import Node, Tensor
+from .tensor import Node, Tensor, value_of
 
 EXP, LOG, SIN, COS, SINH, COSH, SQRT, SIGN, SIGMOID = (UNARY[k] for k in (
     "exp", "log", "sin", "cos", "sinh", "cosh", "sqrt", "sign", "sigmoid"))
@@ -85,6 +85,9 @@ def _sweep(root: Node, seed: Any, xs: list) -> dict:
         for i, (e, t) in enumerate(zip(node.edges, ins)):
             if type(e) is Node and e in ser:  # a value that depends on x: its series, not t._v
                 ss.append(ser[e])
+                continue
+            if type(t) is float:  # a number operand, saved as itself
+                ss.append([t])
                 continue
             saved = 0 if node.versions is None else node.versions[i]
             if t._version != saved:  # x or a constant changed since: its value here is stale
@@ -239,7 +242,7 @@ def _hypot(w0, node, u, v):
 def _linear(w0, node, *ss):
     """A linear primitive (sum, reshape, index, stack, ...) applied to each coefficient."""
     ss = _pad(*ss)
-    shapes = [shape_of(t._v) for t in node.inputs]
+    shapes = [shape_of(value_of(t)) for t in node.inputs]
     out = [w0]
     for k in range(1, len(ss[0])):
         cs = [s[k] for s in ss]
@@ -251,7 +254,7 @@ def _linear(w0, node, *ss):
 def _bilinear(w0, node, u, v):
     """matmul, outer: the Cauchy product with the primitive in place of multiplication."""
     u, v = _pad(u, v)
-    su, sv = (shape_of(t._v) for t in node.inputs)
+    su, sv = (shape_of(value_of(t)) for t in node.inputs)
     out = [w0]
     for k in range(1, len(u)):
         acc = 0.0

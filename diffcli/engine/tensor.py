@@ -97,13 +97,15 @@ class Node:
                  "retained", "ctx", "seq", "__weakref__")
 
     def __init__(self, prim: Prim, edges: tuple, inputs: tuple, p: Any, ans: Any) -> None:
+        # ``inputs`` are tensors, or Python floats for number operands (constants whose edge is
+        # None; ``value_of`` reads either).
         # Inputs exist before the operations that use them, so every node's seq is larger than
         # those of the nodes it points to: descending seq is a topological order of any graph.
         self.seq = _next_seq()
         self.prim = prim
         self.edges = edges
         self.inputs = inputs
-        self.versions = tuple([t._version for t in inputs]) if state.inplace else None
+        self.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if state.inplace else None
         self.p = p
         self.ans = ans
         self.origin = state.origin
@@ -312,6 +314,11 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         from . import ops_array
         self._inplace(ops_array.SETITEM, (value,), ops_array.normalize_index(index))
+
+
+def value_of(t: Any) -> Any:
+    """The raw value of a node's input: a tensor's, or the float saved in its place."""
+    return t if type(t) is float else t._v
 
 
 def const(value: Any) -> Tensor:
