@@ -19,6 +19,7 @@ from .grammar import grammar_text
 
 FORMAT = 1
 _FAILED = "__FAILED"  # the lexer's group for a character that starts no token
+_ERROR = 1 << 30  # the driver's action for a token the state does not accept (above every state)
 
 
 class Tok:
@@ -119,15 +120,19 @@ class Tables:
         end_state = self.end[start]
         for tok in toks:
             typ = tok.type
-            act = actions[stack[-1]].get(typ)
-            while act is not None and act < 0:  # reduce by rule ~act, as often as the token asks
+            top = stack[-1]
+            act = actions[top].get(typ, _ERROR)
+            while act < 0:  # reduce by rule ~act, as often as the token asks
                 through, size, fn, origin = rules[~act]
                 if through:  # one-child ?rules: the value stays, only the top state moves
-                    key = (stack[-2], stack[-1], typ)
-                    top = chains.get(key)
+                    below = stack[-2]
+                    top = chains.get((below, top, typ))
                     if top is None:
-                        top = chains[key] = self._chain(stack[-2], stack[-1], typ)
+                        top = chains[below, stack[-1], typ] = self._chain(below, stack[-1], typ)
                     stack[-1] = top
+                elif size == 1:  # a token becomes a node: the stacks keep their depth
+                    values[-1] = fn(values[-1])
+                    top = stack[-1] = gotos[stack[-2]][origin]
                 else:
                     if size:
                         children = values[-size:]
@@ -136,11 +141,12 @@ class Tables:
                         values.append(fn(*children))
                     else:
                         values.append(fn())
-                    stack.append(gotos[stack[-1]][origin])
-                if stack[-1] == end_state and typ == "$END":
+                    top = gotos[stack[-1]][origin]
+                    stack.append(top)
+                if top == end_state and typ == "$END":
                     return True
-                act = actions[stack[-1]].get(typ)
-            if act is None:
+                act = actions[top].get(typ, _ERROR)
+            if act == _ERROR:
                 raise ParseFailure(tok.start_pos, tok, None, stack, self)
             stack.append(act)
             values.append(tok)
