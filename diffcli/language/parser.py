@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import DiffcliError, line_col
 from .ast import Assign, Binding, Definition, Expr, Program
+from .lalr import ParseFailure, load_tables
 
 _TABLES: Any = None
 _BUILDER: Any = None
@@ -168,7 +169,6 @@ def tables() -> Any:
     """The parse tables, loaded once per process (compiled by lark only when not cached)."""
     global _TABLES, _BUILDER
     if _TABLES is None:
-        from .lalr import load_tables
         _TABLES, _BUILDER = load_tables(), _builder()
     return _TABLES
 
@@ -176,8 +176,7 @@ def tables() -> Any:
 def parse(text: str, start: str = "program", tick: Any = None) -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
     called now and then (the session passes its time limit's check)."""
-    from .lalr import ParseFailure
-    t = tables()
+    t = _TABLES or tables()
     try:
         result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
@@ -192,6 +191,8 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
 
 
 def _program(items: list, bindings: list, text: str) -> Program:
+    if len(items) == 1 and type(items[0]) is Expr:  # the common case: one expression
+        return Program([], items[0], bindings, text)
     defs = []
     expr = None
     for i, it in enumerate(items):
