@@ -5,6 +5,7 @@ import math
 from typing import Any, Callable
 
 from . import engine as E
+from .engine.backend import has_nan
 from .errors import DiffcliError
 from .functional import jacobian_rows
 from .session import Options, Prepared, Session
@@ -73,14 +74,12 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
         _scalar(y, "grad", p)
         if y.shape:
             y = E.reshape(y, ())
-    grads = E.grad(y, leaves, seed)
-    return {"value": y, "grad": dict(zip(names, grads)),
-            "warnings": session.warnings(p, [y]) + _nan_warnings(dict(zip(names, grads)))}
+    grads = dict(zip(names, E.grad(y, leaves, seed)))
+    return {"value": y, "grad": grads, "warnings": session.warnings(p, [y]) + _nan_warnings(grads)}
 
 
 def _nan_warnings(derivs: dict) -> list[str]:
     """A NaN derivative is a value, but say so and how to find its origin."""
-    from .engine.backend import has_nan
     bad = [n for n, g in derivs.items() if has_nan(g._v)]
     if not bad:
         return []

@@ -18,6 +18,9 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self.FIELDS
+        if not kwargs and len(args) == len(fields):  # every field in order: the hot path (parsing)
+            self.__dict__.update(zip(fields, args))
+            return
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes at most {len(fields)} arguments")
         for name, value in zip(fields, args):

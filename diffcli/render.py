@@ -43,11 +43,14 @@ JSON_KEYS = {
 }
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(", ", ": "))  # json.dumps would build one per call
+
+
 def result_json(command: str, result: dict) -> str:
     out = {k: plain(result[k]) for k in JSON_KEYS[command] if k in result}
     if result.get("warnings"):
         out["warnings"] = list(result["warnings"])
-    return json.dumps(out, allow_nan=False, separators=(", ", ": "))
+    return _ENCODER.encode(out)
 
 
 def error_json(err: DiffcliError, line: int | None = None) -> str:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sys
+import time
 import traceback
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .commands import run
 from .errors import DiffcliError
@@ -55,40 +56,68 @@ def _run_cli(command: str, kw: dict) -> int:
     fmt = kw.get("fmt", "text")
     failed = False
     batch = kw["program"] == "-"
-    for lineno, text, bad in (_stdin_programs() if batch else [(None, kw["program"], None)]):
-        try:
-            if bad is not None:
-                raise bad
-            result = run(session, command, text, options)
-        except DiffcliError as e:
-            failed = True
-            _report(e, lineno, as_json, style_err, out, err)
-            continue
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-            failed = True
-            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                             hint="please report this; --debug shows the traceback")
-            if debug:
-                traceback.print_exc()
-            _report(e, lineno, as_json, style_err, out, err)
-            continue
-        if as_json:
-            out.write(result_json(command, result) + "\n")
-        elif command == "graph" and fmt == "dot":
-            out.write(graph_dot(result) + "\n")
-        else:
-            if batch:
-                shown = visible(text.strip())
-                shown = shown if len(shown) <= 72 else shown[:69] + "..."
-                out.write(style_out.dim(f"[{lineno}] {shown}") + "\n")
-            out.write(result_text(command, result, style_out, precision) + "\n")
-        if command == "check" and not result["ok"]:
-            failed = True
-        if batch:
-            out.flush()
+    held = _Held(out)
+    programs = _stdin_programs(held.emit) if batch else [(None, kw["program"], None)]
+    try:
+        for lineno, text, bad in programs:
+            try:
+                if bad is not None:
+                    raise bad
+                result = run(session, command, text, options)
+            except DiffcliError as e:
+                failed = True
+                _report(e, lineno, as_json, style_err, held, err)
+                continue
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+                failed = True
+                e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                                 hint="please report this; --debug shows the traceback")
+                if debug:
+                    traceback.print_exc()
+                _report(e, lineno, as_json, style_err, held, err)
+                continue
+            if as_json:
+                held.write(result_json(command, result) + "\n")
+            elif command == "graph" and fmt == "dot":
+                held.write(graph_dot(result) + "\n")
+            else:
+                if batch:
+                    shown = visible(text.strip())
+                    shown = shown if len(shown) <= 72 else shown[:69] + "..."
+                    held.write(style_out.dim(f"[{lineno}] {shown}") + "\n")
+                held.write(result_text(command, result, style_out, precision) + "\n")
+            if command == "check" and not result["ok"]:
+                failed = True
+    finally:
+        held.emit()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+class _Held:
+    """Standard output's answers, held and written together: in a batch, just before reading
+    input that may not have arrived yet (a pipeline still sees every answer before diffcli
+    waits), or after a tenth of a second; not one write per line, a system call each when
+    the output is unbuffered (PYTHONUNBUFFERED)."""
+
+    LATENCY = 0.1  # seconds an answer may wait while later lines of the same read are computed
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.parts, self.since = stream, [], time.monotonic()
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        if time.monotonic() - self.since > self.LATENCY:
+            self.emit()
+
+    def emit(self) -> None:
+        self.since = time.monotonic()
+        if self.parts:
+            text = "".join(self.parts)
+            self.parts.clear()
+            self.stream.write(text)
+        self.stream.flush()
 
 
 def _unicode(stream: Any) -> bool:
@@ -99,23 +128,22 @@ def _unicode(stream: Any) -> bool:
         return False
 
 
-def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, out: Any, err: Any) -> None:
+def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, out: _Held, err: Any) -> None:
     if lineno is not None and e.line is not None and e.line != 1:
         e.message += f" (line {e.line} of the program)"
     if as_json:
         out.write(error_json(e, lineno) + "\n")
     else:
+        out.emit()  # the answers before this error reach a shared terminal first
         err.write((f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n")
         err.flush()
 
 
-def _stdin_programs() -> Iterator[tuple[int, str, DiffcliError | None]]:
-    """(line number, program, error) for each non-blank, non-comment line of standard input."""
-    stream = getattr(sys.stdin, "buffer", None) or sys.stdin
-    for lineno, raw in enumerate(stream, start=1):
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8", errors="surrogateescape")
-        raw = raw.rstrip(b"\n").rstrip(b"\r")
+def _stdin_programs(before_wait: Callable[[], None]) -> Iterator[tuple[int, str, DiffcliError | None]]:
+    """(line number, program, error) for each non-blank, non-comment line of standard input;
+    ``before_wait`` runs before each read that may wait for input."""
+    for lineno, raw in enumerate(_stdin_lines(before_wait), start=1):
+        raw = raw.rstrip(b"\r")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -134,3 +162,35 @@ def _stdin_programs() -> Iterator[tuple[int, str, DiffcliError | None]]:
                                              span=(col, col + 1), source=shown)
             continue
         yield lineno, text, None
+
+
+def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[bytes]:
+    """Standard input's lines as bytes, without their newlines, read as whole chunks of
+    what has arrived (read1) rather than line by line."""
+    stream = getattr(sys.stdin, "buffer", None) or sys.stdin
+    read1 = getattr(stream, "read1", None)
+    if read1 is None:  # a stream with no chunked reads (a test's StringIO): line by line
+        lines = iter(stream)
+        while True:
+            before_wait()
+            raw = next(lines, None)
+            if raw is None:
+                return
+            yield (raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw).rstrip(b"\n")
+    partial: list[bytes] = []  # a line split across reads, joined once it ends (linear, however long)
+    while True:
+        before_wait()
+        chunk = read1(1 << 16)
+        if not chunk:
+            break
+        lines = chunk.split(b"\n")
+        if partial:
+            partial.append(lines[0])
+            lines[0] = b"".join(partial)
+            partial = []
+        last = lines.pop()
+        if last:
+            partial.append(last)
+        yield from lines
+    if partial:
+        yield b"".join(partial)

@@ -1,8 +1,7 @@
 """One evaluation API for the CLI and the REPL: program text in, result or DiffcliError out."""
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Iterator
+from typing import Any
 
 from . import engine as E
 from .engine.backend import has_nan
@@ -45,7 +44,7 @@ class Prepared(Record):
 
     def env(self, wrt: list[str] = ()) -> tuple[dict, list]:
         """Bindings with a fresh leaf that requires grad for each name in ``wrt``."""
-        env = {n: v for n, v in self.values.items()}
+        env = dict(self.values)
         leaves = []
         for n in wrt:
             leaf = E.tensor(self.values[n]._v, requires_grad=True)
@@ -93,7 +92,7 @@ class Session:
         ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))
-        names = [e for e in free_names(program.expr)]
+        names = free_names(program.expr)
         unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
         if unbound:
             first = unbound[0]
@@ -104,29 +103,10 @@ class Session:
                                f"... at {unbound[0].value} = 1, or --at)").at(first.span, text)
         return Prepared(program, ev, values, [e.value for e in names if e.value in values])
 
-    @contextlib.contextmanager
-    def guarded(self, anomaly: bool = False) -> Iterator[None]:
+    def guarded(self, anomaly: bool = False) -> "_Guarded":
         """Run one program or statement: a fresh budget of limits, anomaly mode if asked, and
         errors from the backward pass placed at the source of their forward operation."""
-        E.engine_state.budget = self.limits.start()
-        try:
-            with E.detect_anomaly() if anomaly else contextlib.nullcontext():
-                yield
-        except DiffcliError as err:
-            origin = getattr(err, "origin", None)
-            if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) of the forward op
-                src, expr = origin
-                err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
-                err.at(expr.span, src)
-            raise
-        except RecursionError:
-            raise DiffcliError("limit", "the program is nested too deeply to evaluate (--max-depth)") from None
-        except MemoryError:
-            raise DiffcliError("limit", "the program needs more memory than this machine has "
-                               "(--max-elements, --max-nodes)") from None
-        finally:
-            E.engine_state.budget = None
-            self.limits.budget = None
+        return _Guarded(self.limits, anomaly)
 
     def commit(self, prepared: Prepared) -> None:
         """Keep a program's definitions for later programs (the REPL, after success)."""
@@ -180,10 +160,12 @@ class Session:
     def warnings(self, prepared: Prepared, results: list[E.Tensor]) -> list[str]:
         """Turn the evaluator's events into warnings, or into a domain error when a NaN
         created from finite inputs reached a result."""
-        out = []
         ev = prepared.evaluator
-        nan_events = [e for e in ev.events if e.kind == "nan"]
         reached = any(has_nan(r._v) for r in results)
+        if not ev.events:  # the common case
+            return ["the result contains nan (from a nan input or constant)"] if reached else []
+        out = []
+        nan_events = [e for e in ev.events if e.kind == "nan"]
         if nan_events and reached:
             first = nan_events[0]
             raise DiffcliError("domain", first.message + ": the result is not a real number",
@@ -202,6 +184,43 @@ class Session:
         if reached and not nan_events:
             out.append("the result contains nan (from a nan input or constant)")
         return out
+
+
+class _Guarded:
+    """Session.guarded's context (a class, not a generator: it wraps every program)."""
+
+    __slots__ = ("limits", "anomaly")
+
+    def __init__(self, limits: Limits, anomaly: bool) -> None:
+        self.limits = limits
+        self.anomaly = E.detect_anomaly() if anomaly else None
+
+    def __enter__(self) -> None:
+        E.engine_state.budget = self.limits.start()
+        if self.anomaly is not None:
+            self.anomaly.__enter__()
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
+        try:
+            if self.anomaly is not None:
+                self.anomaly.__exit__(kind, err, tb)
+        finally:
+            self._end()
+        if isinstance(err, DiffcliError):
+            origin = getattr(err, "origin", None)
+            if isinstance(origin, tuple) and len(origin) == 2:  # (source, expr) of the forward op
+                src, expr = origin
+                err.message += f", in the backward pass of '{src[expr.span[0]:expr.span[1]][:40]}'"
+                err.at(expr.span, src)
+        elif isinstance(err, RecursionError):
+            raise DiffcliError("limit", "the program is nested too deeply to evaluate (--max-depth)") from None
+        elif isinstance(err, MemoryError):
+            raise DiffcliError("limit", "the program needs more memory than this machine has "
+                               "(--max-elements, --max-nodes)") from None
+
+    def _end(self) -> None:
+        E.engine_state.budget = None
+        self.limits.budget = None
 
 
 def _bindable(name: str, span: Any, source: str | None) -> None:

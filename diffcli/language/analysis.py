@@ -19,11 +19,23 @@ def walk(root: Expr) -> Iterator[Expr]:
 
 
 def free_names(root: Expr) -> list[Expr]:
-    """Name expressions that refer to variables, first appearance first (one per name)."""
+    """Name expressions that refer to variables, first appearance first (one per name).
+
+    The order of ``walk``, inlined: this runs for every program."""
     seen: dict[str, Expr] = {}
-    for e in walk(root):
-        if e.kind == "name" and e.value not in CONSTANTS and e.value not in seen:
-            seen[e.value] = e
+    stack = [root]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        e = pop()
+        if e is None:  # a slice's missing bound
+            continue
+        if e.kind == "name":
+            if e.value not in CONSTANTS and e.value not in seen:
+                seen[e.value] = e
+            continue
+        if e.kwargs:
+            extend([k[1] for k in reversed(e.kwargs)])
+        extend(e.args[::-1])
     return list(seen.values())
 
 

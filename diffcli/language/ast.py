@@ -28,9 +28,10 @@ class Expr:
         for a in args:
             if a is not None and a.depth > d:
                 d = a.depth
-        for _, a, _ in kwargs:
-            if a.depth > d:
-                d = a.depth
+        if kwargs:
+            for _, a, _ in kwargs:
+                if a.depth > d:
+                    d = a.depth
         self.depth = d + 1
 
     def __repr__(self) -> str:

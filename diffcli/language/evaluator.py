@@ -19,6 +19,7 @@ from .limits import Limits
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
+_VALUES = (E.Tensor, slice)  # what an operation accepts
 _OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
             "@": "matrix product"}
 
@@ -74,6 +75,8 @@ class Evaluator:
                 values.append(self._lookup(expr, env_, src))
             elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
                 values.append(self._special(expr, env_, src))
+            elif kind == "group":  # its value is its child's: no step of its own
+                stack.append((expr.args[0], env_, src, 0))
             else:
                 stack.append((expr, env_, src, 1))
                 for k in reversed(expr.kwargs):
@@ -84,7 +87,7 @@ class Evaluator:
             return
         if phase == 2:  # a user function's body has been evaluated
             return
-        n = len([a for a in expr.args if a is not None]) + len(expr.kwargs)
+        n = len(expr.args) - expr.args.count(None) + len(expr.kwargs)  # a slice's missing bounds are None
         args = values[len(values) - n:] if n else []
         del values[len(values) - n:]
         if kind == "call" and expr.value in self.defs:
@@ -101,8 +104,6 @@ class Evaluator:
     # ------------------------------------------------------------------
     def _combine(self, expr: Expr, args: list, src: str) -> Any:
         kind = expr.kind
-        if kind == "group":
-            return args[0]
         if kind == "binary":
             return self._op(expr, src, _BINARY[expr.value], args)
         if kind == "unary":
@@ -138,7 +139,7 @@ class Evaluator:
     def _op(self, expr: Expr, src: str, fn: Any, args: list) -> E.Tensor:
         """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
         for a in args:
-            if not isinstance(a, (E.Tensor, slice)):
+            if not isinstance(a, _VALUES):
                 raise DiffcliError("type", f"{_describe(expr)} needs numbers or tensors, not "
                                    f"{type(a).__name__}").at(expr.span, src)
         prev = E.engine_state.origin
@@ -161,7 +162,7 @@ class Evaluator:
                                f"{self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
-        if self.track_kinks:
+        if self.track_kinks and getattr(fn, "prim", None) in E.KINKS:
             self._note_kink(expr, src, fn, args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
@@ -177,13 +178,12 @@ class Evaluator:
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
     def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
-        prim = getattr(fn, "prim", None)
-        rule = E.KINKS.get(prim)
-        if rule is None or not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
+        rule = E.KINKS[fn.prim]
+        if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
             hit = rule[0](*[a._v for a in args])
-            hit = bool(np.any(hit))
+            hit = hit if type(hit) is bool else bool(np.any(hit))  # scalars: no numpy import
         except Exception:  # noqa: BLE001 - a kink check never stops evaluation
             return
         if hit:

@@ -18,6 +18,8 @@ from typing import Any
 from .grammar import grammar_text
 
 FORMAT = 1
+_FAILED = "__FAILED"  # the lexer's group for a character that starts no token
+_ERROR = 1 << 30  # the driver's action for a token the state does not accept (above every state)
 
 
 class Tok:
@@ -60,7 +62,6 @@ class Tables:
         self.rules = data["rules"]  # [origin, length, callback, expand1, include, append_none, splice]
         self.passthrough = [r[1] == 1 and r[3] and r[4] == [[0, 0]] and not r[5] and not r[6] for r in self.rules]
         self.origin = [r[0] for r in self.rules]
-        self.size_of = [r[1] for r in self.rules]
         # the driver's view: terminal -> shift target (>= 0) or -(rule + 1); nonterminal -> goto state
         self.actions = [{k: (v[1] if v[0] else -v[1] - 1) for k, v in row.items() if k.isupper() or k == "$END"}
                         for row in self.states]
@@ -71,70 +72,85 @@ class Tables:
         self.end = data["end"]
         self.keywords = data["keywords"]
         self.ignore = set(data["ignore"])
-        self.master = re.compile("|".join(f"(?P<{n}>{r})" for n, r in data["terminals"]))
+        # Each terminal's name is an empty group after its pattern: an alternative that starts
+        # with a literal or a character set is then skipped at once when its first character
+        # differs (re's fast path, which a group around the pattern defeats). Every position
+        # matches: a character no terminal starts with is the _FAILED group, so finditer walks
+        # the text without gaps.
+        self.master = re.compile("|".join(f"(?:{r})(?P<{n}>)" for n, r in data["terminals"])
+                                 + f"|(?s:.)(?P<{_FAILED}>)")
 
     # ---------------------------------------------------------------- lexing
     def tokens(self, text: str) -> list[Tok]:
-        match, ignore, kw = self.master.match, self.ignore, self.keywords
-        out, pos, n = [], 0, len(text)
-        while pos < n:
-            m = match(text, pos)
-            if m is None:
-                raise ParseFailure(pos, None, text[pos], [], self)
-            typ, end = m.lastgroup, m.end()
-            if typ not in ignore:
-                val = m.group()
-                if typ == "NAME" and val in kw:
-                    typ = kw[val]
-                out.append(Tok(typ, val, pos, end))
-            pos = end
+        ignore, kw = self.ignore, self.keywords
+        out = []
+        append = out.append
+        for m in self.master.finditer(text):
+            typ = m.lastgroup
+            if typ in ignore:
+                continue
+            start, end = m.span()
+            if typ == _FAILED:
+                raise ParseFailure(start, None, text[start], [], self)
+            val = m.group()
+            if typ == "NAME" and val in kw:
+                typ = kw[val]
+            append(Tok(typ, val, start, end))
         return out
 
     # ---------------------------------------------------------------- parsing
     def parse(self, text: str, start: str, builder: Any, tick: Any = None) -> Any:
         """Parse ``text``; ``tick`` (if given) is called every 4096 tokens, to enforce a time limit."""
-        callbacks = self._callbacks(builder)
-        actions, gotos = self.actions, self.gotos
-        origin, size_of, passthrough = self.origin, self.size_of, self.passthrough
-        chains = self.chains
-        stack = [self.start[start]]
-        values: list = []
-        end_state = self.end[start]
         toks = self.tokens(text)
         toks.append(Tok("$END", "", len(text), len(text)))
-        count = 0
+        stack = [self.start[start]]
+        values: list = []
+        for first in range(0, len(toks), 4096):
+            if first and tick is not None:
+                tick()
+            done = self._run(toks[first:first + 4096], stack, values, start, builder)
+            if done:
+                return values[-1]
+        raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+
+    def _run(self, toks: list, stack: list, values: list, start: str, builder: Any) -> bool:
+        """Drive the tables over ``toks``; True once the start rule is complete."""
+        rules = self._rules(builder)
+        actions, gotos, chains = self.actions, self.gotos, self.chains
+        end_state = self.end[start]
         for tok in toks:
             typ = tok.type
-            count += 1
-            if tick is not None and not count & 4095:
-                tick()
-            act = actions[stack[-1]].get(typ)
-            while act is not None and act < 0:  # reduce by rule -act-1, as often as the token asks
-                rule = -act - 1
-                if passthrough[rule]:  # one-child ?rules: the value stays, only the top state moves
-                    key = (stack[-2], stack[-1], typ)
-                    top = chains.get(key)
+            top = stack[-1]
+            act = actions[top].get(typ, _ERROR)
+            while act < 0:  # reduce by rule ~act, as often as the token asks
+                through, size, fn, origin = rules[~act]
+                if through:  # one-child ?rules: the value stays, only the top state moves
+                    below = stack[-2]
+                    top = chains.get((below, top, typ))
                     if top is None:
-                        top = chains[key] = self._chain(stack[-2], stack[-1], typ)
+                        top = chains[below, stack[-1], typ] = self._chain(below, stack[-1], typ)
                     stack[-1] = top
+                elif size == 1:  # a token becomes a node: the stacks keep their depth
+                    values[-1] = fn(values[-1])
+                    top = stack[-1] = gotos[stack[-2]][origin]
                 else:
-                    size = size_of[rule]
                     if size:
                         children = values[-size:]
                         del stack[-size:]
                         del values[-size:]
+                        values.append(fn(*children))
                     else:
-                        children = []
-                    values.append(callbacks[rule](children))
-                    stack.append(gotos[stack[-1]][origin[rule]])
-                if stack[-1] == end_state and typ == "$END":
-                    return values[-1]
-                act = actions[stack[-1]].get(typ)
-            if act is None:
+                        values.append(fn())
+                    top = gotos[stack[-1]][origin]
+                    stack.append(top)
+                if top == end_state and typ == "$END":
+                    return True
+                act = actions[top].get(typ, _ERROR)
+            if act == _ERROR:
                 raise ParseFailure(tok.start_pos, tok, None, stack, self)
             stack.append(act)
             values.append(tok)
-        raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+        return False
 
     def _chain(self, below: int, top: int, terminal: str) -> int:
         """The top state after every one-child reduction ``terminal`` triggers in a row over
@@ -167,11 +183,13 @@ class Tables:
                 return True
         return False
 
-    def _callbacks(self, builder: Any) -> list:
+    def _rules(self, builder: Any) -> list:
+        """Per rule, what the driver needs: (one-child passthrough?, size, callback, origin);
+        kept on the builder, whose methods the callbacks are."""
         cached = getattr(builder, "_lalr_callbacks", None)
         if cached is not None:
             return cached
-        cbs = [_make_callback(builder, r) for r in self.rules]
+        cbs = [(through, r[1], _make_callback(builder, r), r[0]) for through, r in zip(self.passthrough, self.rules)]
         builder._lalr_callbacks = cbs
         return cbs
 
@@ -180,7 +198,7 @@ class _Splice(list):
     """The children of an inlined helper rule (lark's ``__x_star_n``), spliced into the parent."""
 
 
-def _gather(kids: list, children: list, include: list, splice: set) -> list:
+def _gather(kids: list, children: tuple, include: list, splice: set) -> list:
     """Append the kept children (and lark's placeholder Nones) to ``kids``, splicing helpers."""
     for i, nones in include:
         if nones:
@@ -194,30 +212,29 @@ def _gather(kids: list, children: list, include: list, splice: set) -> list:
 
 
 def _make_callback(builder: Any, rule: list) -> Any:
+    """The function the driver calls with a rule's children (its values on the stack)."""
     _, size, name, expand1, include, append_none, splice = rule
     method = None if name is None else getattr(builder, name, None)  # an inlined ?rule may have none
     splice = set(splice)
     if method is not None and not splice and not append_none and all(n == 0 for _, n in include):
         idx = [i for i, _ in include]
-        if idx == list(range(size)):  # every child kept, in order: the common case
-            if expand1:
-                return lambda children: children[0] if len(children) == 1 else method(*children)
-            return lambda children: method(*children)
+        if idx == list(range(size)) and not (expand1 and size == 1):
+            return method  # every child kept, in order: the common case, no wrapper
         if expand1:
-            return lambda children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
-        return lambda children: method(*[children[i] for i in idx])
+            return lambda *children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
+        return lambda *children: method(*[children[i] for i in idx])
 
     if name is None and include and include[0][0] in splice and include[0][1] == 0 and not append_none:
         # a left-recursive helper (lark's __x_star_n): extend the list it already built, in
         # place, so a list of n items costs O(n), not O(n^2)
         first, rest = include[0][0], include[1:]
 
-        def grow(children: list) -> Any:
+        def grow(*children: Any) -> Any:
             head = children[first]
             return _gather(head if type(head) is _Splice else _Splice([head]), children, rest, splice)
         return grow
 
-    def callback(children: list) -> Any:
+    def callback(*children: Any) -> Any:
         kids = _gather([], children, include, splice)
         if append_none:
             kids.extend([None] * append_none)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import DiffcliError, line_col
 from .ast import Assign, Binding, Definition, Expr, Program
+from .lalr import ParseFailure, load_tables
 
 _TABLES: Any = None
 _BUILDER: Any = None
@@ -24,50 +25,50 @@ _LOOKALIKES = {
 
 
 def _builder():
-    def span(a: Any, b: Any) -> tuple[int, int]:
-        return (_start(a), _end(b))
+    # Spans are read straight off the children: a token has start_pos/end_pos, a node its span.
+    # Which child is which is fixed by the grammar; only a slice mixes the two freely.
 
     class Builder:
         """Each method builds one kind of node; names match the grammar's aliases."""
 
         def number(self, tok):
-            return Expr("num", float(tok), (), (tok.start_pos, tok.end_pos))
+            return Expr("num", float(tok.value), (), (tok.start_pos, tok.end_pos))
 
         def name(self, tok):
-            return Expr("name", str(tok), (), (tok.start_pos, tok.end_pos))
+            return Expr("name", tok.value, (), (tok.start_pos, tok.end_pos))
 
         def _bin(op):  # noqa: N805
             def f(self, a, b):
-                return Expr("binary", op, (a, b), span(a, b))
+                return Expr("binary", op, (a, b), (a.span[0], b.span[1]))
             return f
 
         mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
 
         def add(self, a, op, b):
-            return Expr("binary", "+", (a, b), span(a, b))
+            return Expr("binary", "+", (a, b), (a.span[0], b.span[1]))
 
         def sub(self, a, op, b):
-            return Expr("binary", "-", (a, b), span(a, b))
+            return Expr("binary", "-", (a, b), (a.span[0], b.span[1]))
 
         def pow(self, a, tok, b):
-            return Expr("binary", "^", (a, b), span(a, b))
+            return Expr("binary", "^", (a, b), (a.span[0], b.span[1]))
 
         def compare(self, a, tok, b):
-            return Expr("binary", str(tok), (a, b), span(a, b))
+            return Expr("binary", tok.value, (a, b), (a.span[0], b.span[1]))
 
         def neg(self, op, a):
-            return Expr("unary", "-", (a,), span(op, a))
+            return Expr("unary", "-", (a,), (op.start_pos, a.span[1]))
 
         def pos(self, op, a):
-            return Expr("unary", "+", (a,), span(op, a))
+            return Expr("unary", "+", (a,), (op.start_pos, a.span[1]))
 
         def group(self, lp, e, rp):
-            return Expr("group", None, (e,), span(lp, rp))
+            return Expr("group", None, (e,), (lp.start_pos, rp.end_pos))
 
         def tensor(self, lb, *items):
             rb = items[-1]
             elems = tuple(i for i in items[:-1] if i is not None)
-            return Expr("tensor", None, elems, span(lb, rb))
+            return Expr("tensor", None, elems, (lb.start_pos, rb.end_pos))
 
         def call(self, name, lp, *rest):
             rp = rest[-1]
@@ -79,13 +80,13 @@ def _builder():
                     kwargs.append(a)
                 else:
                     args.append(a)
-            return Expr("call", str(name), tuple(args), span(name, rp), tuple(kwargs))
+            return Expr("call", name.value, tuple(args), (name.start_pos, rp.end_pos), tuple(kwargs))
 
         def kwarg(self, name, e):
-            return (str(name), e, span(name, e))
+            return (name.value, e, (name.start_pos, e.span[1]))
 
         def index(self, target, lb, items, rb):
-            return Expr("index", None, (target,) + items, span(target, rb))
+            return Expr("index", None, (target,) + items, (target.span[0], rb.end_pos))
 
         def indices(self, *items):
             return items
@@ -102,15 +103,15 @@ def _builder():
                     vals[cur] = p
             first = next((p for p in parts if p is not None), None)
             last = next((p for p in reversed(parts) if p is not None), None)
-            return Expr("slice", None, tuple(vals), span(first, last))
+            return Expr("slice", None, tuple(vals), (_start(first), _end(last)))
 
         def attr(self, target, name):
-            return Expr("attr", str(name), (target,), span(target, name))
+            return Expr("attr", name.value, (target,), (target.span[0], name.end_pos))
 
         def rule(self, word, lp, gname, rp, *exprs):
-            if str(word) != "grad":
+            if word.value != "grad":
                 raise _grammar_error(f"expected 'grad' after 'with', found '{word}'", word)
-            return (str(gname), list(exprs))
+            return (gname.value, list(exprs))
 
         def definition(self, call, body, rule=None):
             params = []
@@ -122,13 +123,14 @@ def _builder():
             if call.kwargs:
                 raise _grammar_error("a definition's parameters must be plain names", call.kwargs[0][1])
             gname, rules = rule if rule else (None, [])
-            return Definition(call.value, params, body, span(call, rules[-1] if rules else body), gname, rules)
+            last = rules[-1] if rules else body
+            return Definition(call.value, params, body, (call.span[0], last.span[1]), gname, rules)
 
         def items(self, *items):
             return list(items)
 
         def binding(self, name, e):
-            return Binding(str(name), e, span(name, e))
+            return Binding(name.value, e, (name.start_pos, e.span[1]))
 
         def bindings(self, at, *bs):
             return list(bs)
@@ -137,7 +139,7 @@ def _builder():
             return (items, bindings or [])
 
         def assign(self, name, e):
-            return Assign(str(name), e, span(name, e), "")
+            return Assign(name.value, e, (name.start_pos, e.span[1]), "")
 
         def repl_line(self, program):
             return program
@@ -167,7 +169,6 @@ def tables() -> Any:
     """The parse tables, loaded once per process (compiled by lark only when not cached)."""
     global _TABLES, _BUILDER
     if _TABLES is None:
-        from .lalr import load_tables
         _TABLES, _BUILDER = load_tables(), _builder()
     return _TABLES
 
@@ -175,8 +176,7 @@ def tables() -> Any:
 def parse(text: str, start: str = "program", tick: Any = None) -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
     called now and then (the session passes its time limit's check)."""
-    from .lalr import ParseFailure
-    t = tables()
+    t = _TABLES or tables()
     try:
         result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
@@ -191,6 +191,8 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
 
 
 def _program(items: list, bindings: list, text: str) -> Program:
+    if len(items) == 1 and type(items[0]) is Expr:  # the common case: one expression
+        return Program([], items[0], bindings, text)
     defs = []
     expr = None
     for i, it in enumerate(items):
