@@ -1,21 +1,75 @@
-"""Large elementwise kernels on both cores: numpy's ufuncs release the GIL, so a big array is
-split in two along its first axis and the halves run at once, writing into one output."""
+"""Large elementwise work on both cores, in cache-sized blocks.
+
+numpy's ufuncs release the GIL, so the calling thread and one helper thread take blocks of an
+array in turn. A block fits in a core's L2 cache, so a chain of operations on one block (a
+derivative rule) reads memory once; and when the helper is slow to wake (a busy machine), the
+caller simply takes every block itself instead of waiting for it.
+"""
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Callable
 
 from .backend import np
 
 MIN_ELEMENTS = 1 << 17  # below this, a thread hand-off costs more than it saves
-_POOL: Any = None
+BLOCK = 1 << 15  # elements per block: a few float64 operands of one block stay in L2
+# Ufuncs that cost several times a pass over memory (numpy has no SIMD float64 sin or cos);
+# the others (+, *, exp, sqrt...) are bound by memory bandwidth, which a second core does not add.
+HEAVY = frozenset(["sin", "cos", "tan", "arccos", "sinh", "tanh", "arctan", "arctan2", "arcsinh",
+                   "arccosh", "arctanh", "log1p", "hypot", "power"])
 
 
-def _pool() -> Any:
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diffcli")
-    return _POOL
+class _Job:
+    __slots__ = ("fn", "blocks", "lock", "started", "skipped", "done", "error")
+
+    def __init__(self, fn: Callable[[int], None], blocks: Any) -> None:
+        self.fn = fn
+        self.blocks = blocks
+        self.lock = threading.Lock()
+        self.started = self.skipped = False
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+_QUEUE: Any = None
+
+
+def _helper() -> None:
+    np.seterr(all="ignore")  # numpy's error state is per thread; the engine's choice holds here too
+    while True:
+        job = _QUEUE.get()
+        with job.lock:
+            if job.skipped:  # the caller already took every block
+                continue
+            job.started = True
+        try:
+            for i in job.blocks:
+                job.fn(i)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            job.error = exc
+        job.done.set()
+
+
+def run_blocks(fn: Callable[[int], None], n: int) -> None:
+    """``fn(i)`` for every i in range(n), on this thread and the helper; returns when all are done."""
+    global _QUEUE
+    if _QUEUE is None:
+        import queue
+        _QUEUE = queue.SimpleQueue()
+        threading.Thread(target=_helper, name="diffcli-helper", daemon=True).start()
+    blocks = iter(range(n))  # shared: next() on it is atomic under the GIL, so each i runs once
+    job = _Job(fn, blocks)
+    _QUEUE.put(job)
+    for i in blocks:
+        fn(i)
+    with job.lock:
+        if not job.started:
+            job.skipped = True
+            return
+    job.done.wait()
+    if job.error is not None:
+        raise job.error
 
 
 def worth_it(vals: tuple) -> bool:
@@ -26,20 +80,23 @@ def worth_it(vals: tuple) -> bool:
 
 
 def ufunc(f: Any, vals: tuple) -> Any:
-    """``f(*vals)`` for a numpy ufunc, computed in two halves on two threads."""
-    shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
-    if not shape or shape[0] < 2:
+    """``f(*vals)`` for a numpy ufunc; a costly one on big arrays runs block by block on two threads."""
+    if f.__name__ not in HEAVY:
         return f(*vals)
-    n = shape[0]
-    mid = n // 2
+    shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
     out = np.empty(shape, dtype=np.result_type(*[np.float64 if type(v) is float else v.dtype for v in vals]))
+    flat = out.reshape(-1)
+    # operands of the full shape are cut into blocks along with the output; others broadcast
+    args = [v.reshape(-1) if type(v) is not float and v.shape == shape else None for v in vals]
+    if any(a is None and type(v) is not float for a, v in zip(args, vals)):
+        return f(*vals)  # a broadcast array operand: leave it to numpy
+    args = [v if a is None else a for a, v in zip(args, vals)]
+    cut = [type(a) is not float for a in args]
 
-    def half(lo: int, hi: int) -> None:
-        args = [v[lo:hi] if type(v) is not float and v.ndim == len(shape) and v.shape[0] == n else v
-                for v in vals]
-        f(*args, out=out[lo:hi])
+    def block(i: int) -> None:
+        lo = i * BLOCK
+        hi = lo + BLOCK
+        f(*[a[lo:hi] if c else a for a, c in zip(args, cut)], out=flat[lo:hi])
 
-    pending = _pool().submit(half, 0, mid)
-    half(mid, n)
-    pending.result()
+    run_blocks(block, -(-flat.size // BLOCK))
     return out
