@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
+from . import blockwise
 from .backend import has_nan, np, shape_of, sum_to_shape
 from .state import state
 from .tensor import Node, Tensor, const
@@ -254,6 +255,8 @@ def _add_raw(a: Any, b: Any) -> Any:
 
 def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> None:
     """The common backward pass: every node, raw values, nothing recorded (the hot loop)."""
+    if not (anomaly or check_versions) and blockwise.sweep(order, buffers, retain_graph):
+        return
     pop = buffers.pop
     for n in order:
         g = pop(n, None)
@@ -275,6 +278,8 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                 grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
             finally:
                 state.raw = True
+        elif type(g) is not float and not anomaly and blockwise.backward(n, g, buffers):
+            grads = [None] * len(n.edges)  # done: its gradients are in the buffers already
         else:
             rules = prim.rules
             vals = [t._v for t in ins]

@@ -14,7 +14,7 @@ import functools
 import math
 import operator
 
-from . import parallel
+from . import blockwise
 from .backend import all_finite, np
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
@@ -62,7 +62,7 @@ POW = Prim("Pow", _pow_scalar, "power", (
 
 
 def _gmul_array(g, d):
-    out = parallel.ufunc(np.multiply, (g, d)) if parallel.worth_it((g, d)) else np.multiply(g, d)
+    out = np.multiply(g, d)
     if not all_finite(out):
         out = np.where(np.broadcast_to(g, out.shape) == 0, 0.0, out)
     return out
@@ -249,3 +249,7 @@ KINKS = {
 for _p in (LT, LE, GT, GE):
     KINKS[_p] = (lambda x, y: x == y, "a comparison switches here: where() uses the derivative "
                  "of the branch it selects")
+
+# Every rule above is elementwise: a large node's backward step can run block by block.
+blockwise.ELEMENTWISE.update([ADD, SUB, MUL, DIV, NEG, POW, GMUL, ALIAS, *UNARY.values(),
+                              MAXIMUM, MINIMUM, ATAN2, HYPOT, WHERE, CLIP])
