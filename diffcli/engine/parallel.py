@@ -61,13 +61,17 @@ def run_blocks(fn: Callable[[int], None], n: int) -> None:
     blocks = iter(range(n))  # shared: next() on it is atomic under the GIL, so each i runs once
     job = _Job(fn, blocks)
     _QUEUE.put(job)
-    for i in blocks:
-        fn(i)
-    with job.lock:
-        if not job.started:
+    try:
+        for i in blocks:
+            fn(i)
+    finally:
+        for _ in blocks:  # after an error here, leave the helper nothing more to start
+            pass
+        with job.lock:
+            started = job.started
             job.skipped = True
-            return
-    job.done.wait()
+        if started:
+            job.done.wait()
     if job.error is not None:
         raise job.error
 
