@@ -137,3 +137,13 @@ def test_second_order_unchanged():
     (h,) = d.grad(d.sum(g), x)
     xv = x.numpy()
     assert np.allclose(h.numpy(), 2 * np.cos(xv) - xv * np.sin(xv), rtol=1e-12, atol=1e-12)
+
+
+def test_leaf_gradients_are_their_own_arrays():
+    """Add passes the seed on unchanged: the leaves must still not share it, nor each other."""
+    x, z = d.tensor(_points(), requires_grad=True), d.tensor(_points(seed=5), requires_grad=True)
+    seed = np.ones(N)
+    (x + z).backward(d.tensor(seed))
+    seed[:] = 2.0
+    x.grad.numpy()[:] = 3.0
+    assert np.all(z.grad.numpy() == 1.0)
