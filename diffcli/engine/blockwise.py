@@ -16,6 +16,7 @@ from .backend import np
 # Primitives whose every rule is elementwise in (g, ans, *inputs) (ops.py fills this in).
 # A rule that returns None (a zero gradient) must do so whatever the values.
 ELEMENTWISE: set = set()
+_PROBE = 1024  # elements in the first block
 
 
 def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
@@ -37,16 +38,14 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
     size = next(iter(seeds.values())).size
     leaves: dict = {}  # leaf tensor -> its whole gradient, filled block by block
 
-    def block(i: int) -> None:
-        lo = i * parallel.BLOCK
-        hi = lo + parallel.BLOCK
+    def block(lo: int, hi: int) -> None:
         buf = {k: g[lo:hi] for k, g in seeds.items()}
         pop = buf.pop
         for n, step in steps:
             g = pop(n, None)
             if g is not None:
                 _step(step, g, lo, hi, buf)
-        if i == 0:  # alone: which leaves a gradient reaches does not depend on the values
+        if lo == 0:  # alone: which leaves a gradient reaches does not depend on the values
             leaves.update((k, np.empty(size)) for k in buf)
         elif buf.keys() - leaves.keys():
             raise RuntimeError("blockwise backward: a rule gave None for some values only")
@@ -76,12 +75,10 @@ def backward(n: Any, g: Any, buffers: dict) -> bool:
     outs = {e: np.empty(gf.size) for e in prev}
     live: list = []  # the buffers this node writes: those reached on block 0
 
-    def block(i: int) -> None:
-        lo = i * parallel.BLOCK
-        hi = lo + parallel.BLOCK
+    def block(lo: int, hi: int) -> None:
         buf = {e: v[lo:hi] for e, v in prev.items() if v is not None}
         _step(step, gf[lo:hi], lo, hi, buf)
-        if i == 0:
+        if lo == 0:
             live.extend(buf)
         for e in live:
             outs[e][lo:hi] = buf.get(e, 0.0)
@@ -133,7 +130,8 @@ def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
 
 
 def _run(block: Any, size: int) -> None:
-    block(0)  # first, alone: it settles which gradients exist
-    n = -(-size // parallel.BLOCK)
-    if n > 1:
-        parallel.run_blocks(lambda i: block(i + 1), n - 1)
+    """``block(lo, hi)`` over [0, size): a short first block alone (it settles which gradients
+    exist), then cache-sized blocks on both cores."""
+    block(0, _PROBE)
+    n = -(-(size - _PROBE) // parallel.BLOCK)
+    parallel.run_blocks(lambda i: block(_PROBE + i * parallel.BLOCK, _PROBE + (i + 1) * parallel.BLOCK), n)
