@@ -16,6 +16,8 @@ from .backend import np
 # Primitives whose every rule is elementwise in (g, ans, *inputs) (ops.py fills this in).
 # A rule that returns None (a zero gradient) must do so whatever the values.
 ELEMENTWISE: set = set()
+# Binary primitives whose rule for y at (x, y) is the rule for x at (y, x).
+SYMMETRIC: set = set()
 _PROBE = 1024  # elements in the first block
 
 
@@ -109,7 +111,10 @@ def _flat_step(n: Any, shape: tuple) -> tuple | None:
         if ans.shape != shape:
             return None
         ans = ans.reshape(-1)
-    return n.prim.rules, n.edges, args, ans
+    rules = n.prim.rules
+    if n.prim in SYMMETRIC and n.inputs[0] is n.inputs[1]:  # x * x: both rules give one result
+        rules = (rules[0], None)
+    return rules, n.edges, args, ans
 
 
 def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
@@ -117,10 +122,13 @@ def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
     rules, edges, args, ans = step
     vals = [a if type(a) is float else a[lo:hi] for a in args]
     ab = None if ans is None else ans[lo:hi]
+    r = None
     for k, e in enumerate(edges):
         if e is None:
             continue
-        r = rules[k](g, ab, *vals)
+        rule = rules[k]
+        if rule is not None:  # None: the same result as the rule before
+            r = rule(g, ab, *vals)
         if r is None:
             continue
         if type(r) is not float and type(r) is not np.ndarray:

@@ -253,3 +253,4 @@ for _p in (LT, LE, GT, GE):
 # Every rule above is elementwise: a large node's backward step can run block by block.
 blockwise.ELEMENTWISE.update([ADD, SUB, MUL, DIV, NEG, POW, GMUL, ALIAS, *UNARY.values(),
                               MAXIMUM, MINIMUM, ATAN2, HYPOT, WHERE, CLIP])
+blockwise.SYMMETRIC.update([ADD, MUL, MAXIMUM, MINIMUM, HYPOT])
