@@ -88,19 +88,16 @@ def ufunc(f: Any, vals: tuple) -> Any:
     if f.__name__ not in HEAVY:
         return f(*vals)
     shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
-    out = np.empty(shape, dtype=np.result_type(*[np.float64 if type(v) is float else v.dtype for v in vals]))
+    if any(type(v) is not float and v.shape != shape for v in vals):
+        return f(*vals)  # an array operand that broadcasts: leave it to numpy
+    args = [v if type(v) is float else v.reshape(-1) for v in vals]
+    out = np.empty(shape)  # the engine's values are float64
     flat = out.reshape(-1)
-    # operands of the full shape are cut into blocks along with the output; others broadcast
-    args = [v.reshape(-1) if type(v) is not float and v.shape == shape else None for v in vals]
-    if any(a is None and type(v) is not float for a, v in zip(args, vals)):
-        return f(*vals)  # a broadcast array operand: leave it to numpy
-    args = [v if a is None else a for a, v in zip(args, vals)]
-    cut = [type(a) is not float for a in args]
 
     def block(i: int) -> None:
         lo = i * BLOCK
         hi = lo + BLOCK
-        f(*[a[lo:hi] if c else a for a, c in zip(args, cut)], out=flat[lo:hi])
+        f(*[a if type(a) is float else a[lo:hi] for a in args], out=flat[lo:hi])
 
     run_blocks(block, -(-flat.size // BLOCK))
     return out
