@@ -117,9 +117,11 @@ def test_big_ufunc_matches_numpy():
     x = _points()
     for f in (np.sin, np.exp, np.log1p):
         assert np.array_equal(parallel.ufunc(f, (x,)), f(x), equal_nan=True)
+    assert np.array_equal(parallel.ufunc(np.power, (np.abs(x), 2.5)), np.abs(x) ** 2.5)
     assert np.array_equal(parallel.ufunc(np.multiply, (x, 2.0)), x * 2.0)
     m = _points((400, 400))
-    assert np.array_equal(parallel.ufunc(np.subtract, (m, m[0])), m - m[0])
+    assert np.array_equal(parallel.ufunc(np.hypot, (m, m[0])), np.hypot(m, m[0]))
+    assert np.array_equal(parallel.ufunc(np.arctan2, (m, m)), np.arctan2(m, m))
 
 
 def test_error_in_a_block_reaches_the_caller():
