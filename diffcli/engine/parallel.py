@@ -7,6 +7,7 @@ caller simply takes every block itself instead of waiting for it.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable
 
@@ -32,7 +33,15 @@ class _Job:
         self.error: BaseException | None = None
 
 
-_QUEUE: Any = None
+_QUEUE: Any = None  # jobs for the helper thread, which starts with the first
+
+
+def _forget_helper() -> None:
+    global _QUEUE
+    _QUEUE = None  # a forked child has no helper thread: the next job starts its own
+
+
+os.register_at_fork(after_in_child=_forget_helper)
 
 
 def _helper() -> None:
@@ -72,6 +81,7 @@ def run_blocks(fn: Callable[[int], None], n: int) -> None:
             job.skipped = True
         if started:
             job.done.wait()
+        job.fn = None  # the helper or the queue may hold the job a while, not what fn refers to
     if job.error is not None:
         raise job.error
 

@@ -149,3 +149,19 @@ def test_leaf_gradients_are_their_own_arrays():
     seed[:] = 2.0
     x.grad.numpy()[:] = 3.0
     assert np.all(z.grad.numpy() == 1.0)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_child_starts_its_own_helper():
+    """Jobs queued for a helper thread that the fork did not copy would never be taken."""
+    import multiprocessing
+    parallel.run_blocks(lambda i: None, 4)  # the parent's helper is running
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_blocks_in_child, (64,)) == (64, True)
+
+
+def _blocks_in_child(n):
+    import threading
+    seen = []
+    parallel.run_blocks(seen.append, n)
+    return len(set(seen)), any(t.name == "diffcli-helper" for t in threading.enumerate())
