@@ -44,10 +44,10 @@ def _forget_helper() -> None:
 os.register_at_fork(after_in_child=_forget_helper)
 
 
-def _helper() -> None:
+def _helper(jobs: Any) -> None:
     np.seterr(all="ignore")  # numpy's error state is per thread; the engine's choice holds here too
     while True:
-        job = _QUEUE.get()
+        job = jobs.get()
         with job.lock:
             if job.skipped:  # the caller already took every block
                 continue
@@ -66,7 +66,7 @@ def run_blocks(fn: Callable[[int], None], n: int) -> None:
     if _QUEUE is None:
         import queue
         _QUEUE = queue.SimpleQueue()
-        threading.Thread(target=_helper, name="diffcli-helper", daemon=True).start()
+        threading.Thread(target=_helper, args=(_QUEUE,), name="diffcli-helper", daemon=True).start()
     blocks = iter(range(n))  # shared: next() on it is atomic under the GIL, so each i runs once
     job = _Job(fn, blocks)
     _QUEUE.put(job)
