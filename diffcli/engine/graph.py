@@ -5,6 +5,7 @@ import operator
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
+from . import blockwise
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
 from .tensor import Node, Tensor, const, value_of
@@ -166,12 +167,13 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     anomaly = state.anomaly
 
     prev_grad, prev_origin, prev_raw = state.grad_enabled, state.origin, state.raw
+    owned = False  # True when every leaf's buffer is an array allocated for it alone
     state.grad_enabled = create_graph
     state.raw = not create_graph
     state.batch = nb
     try:
         if not create_graph and need is None and not target_nodes and not batch:
-            _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
+            owned = _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
             order = ()
         for n in order:
             g = buffers.pop(n, None)
@@ -250,7 +252,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     for key, g in buffers.items():
         if type(key) is not Tensor:
             continue
-        if not create_graph and type(g) is not float:
+        if not create_graph and type(g) is not float and not owned:
             g = np.array(g)  # a leaf's own gradient: never shared with a seed or another leaf
         gt = g if create_graph else const(g)
         if inputs is not None:
@@ -268,8 +270,11 @@ def _add_raw(a: Any, b: Any) -> Any:
     return a + b
 
 
-def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> None:
-    """The common backward pass: every node, raw values, nothing recorded (the hot loop)."""
+def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> bool:
+    """The common backward pass: every node, raw values, nothing recorded (the hot loop).
+    True when the leaves' buffers are fresh arrays of their own (the blockwise pass)."""
+    if not (anomaly or check_versions) and blockwise.sweep(order, buffers, retain_graph):
+        return True
     pop = buffers.pop
     for n in order:
         g = pop(n, None)
@@ -291,6 +296,8 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                 grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
             finally:
                 state.raw = True
+        elif type(g) is not float and not anomaly and blockwise.backward(n, g, buffers):
+            grads = [None] * len(n.edges)  # done: its gradients are in the buffers already
         else:
             rules = prim.rules
             edges = n.edges
@@ -327,6 +334,7 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
             n.inputs = n.ans = None
             if n.ctx is not None:
                 n.ctx.saved = None
+    return False
 
 
 def _raw_grad(gi: Any, t: Tensor) -> Any:

@@ -14,7 +14,7 @@ import functools
 import math
 import operator
 
-from . import parallel
+from . import blockwise
 from .backend import all_finite, np, size_of
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
@@ -62,7 +62,7 @@ POW = Prim("Pow", _pow_scalar, "power", (
 
 
 def _gmul_array(g, d):
-    out = parallel.ufunc(np.multiply, (g, d)) if parallel.worth_it((g, d)) else np.multiply(g, d)
+    out = np.multiply(g, d)  # memory-bound: a second thread does not make it faster
     # Only a zero g against a non-finite d needs fixing: look at the smaller operand first
     # (in a batched backward pass, the one without the batch axis).
     if size_of(d) <= size_of(g):
@@ -253,10 +253,15 @@ KINKS = {
            "(one-sided: 0 outside)"),
     HYPOT: (lambda x, y: (x == 0) & (y == 0), "hypot'(0, 0) is taken as 0"),
 }
-# Elementwise rules broadcast, so a gradient with a leading batch axis passes through them as is.
-for _p in (ADD, SUB, MUL, DIV, NEG, POW, GMUL, ALIAS, LT, LE, GT, GE, EQ, NE,
-           MAXIMUM, MINIMUM, ATAN2, HYPOT, WHERE, CLIP, *UNARY.values()):
-    _p.batch = True
 for _p in (LT, LE, GT, GE):
     KINKS[_p] = (lambda x, y: x == y, "a comparison switches here: where() uses the derivative "
                  "of the branch it selects")
+
+# Every rule above is elementwise, so a large node's backward step can run block by block, and
+# a gradient with a leading batch axis (Jacobian rows) passes through it as is.
+ELEMENTWISE = (ADD, SUB, MUL, DIV, NEG, POW, GMUL, ALIAS, *UNARY.values(),
+               MAXIMUM, MINIMUM, ATAN2, HYPOT, WHERE, CLIP)
+blockwise.ELEMENTWISE.update(ELEMENTWISE)
+blockwise.SYMMETRIC.update([ADD, MUL, MAXIMUM, MINIMUM, HYPOT])
+for _p in ELEMENTWISE + (LT, LE, GT, GE, EQ, NE):  # comparisons have no rules: nothing to batch
+    _p.batch = True

@@ -1,21 +1,89 @@
-"""Large elementwise kernels on both cores: numpy's ufuncs release the GIL, so a big array is
-split in two along its first axis and the halves run at once, writing into one output."""
+"""Large elementwise work on both cores, in cache-sized blocks.
+
+numpy's ufuncs release the GIL, so the calling thread and one helper thread take blocks of an
+array in turn. A block fits in a core's L2 cache, so a chain of operations on one block (a
+derivative rule) reads memory once; and when the helper is slow to wake (a busy machine), the
+caller simply takes every block itself instead of waiting for it.
+"""
 from __future__ import annotations
 
-from typing import Any
+import os
+import threading
+from typing import Any, Callable
 
 from .backend import np
 
 MIN_ELEMENTS = 1 << 17  # below this, a thread hand-off costs more than it saves
-_POOL: Any = None
+BLOCK = 1 << 15  # elements per block: a few float64 operands of one block stay in L2
+# Ufuncs that cost several times a pass over memory (numpy has no SIMD float64 sin or cos);
+# the others (+, *, exp, sqrt...) are bound by memory bandwidth, which a second core does not add.
+HEAVY = frozenset(["sin", "cos", "tan", "arccos", "sinh", "tanh", "arctan", "arctan2", "arcsinh",
+                   "arccosh", "arctanh", "log1p", "hypot", "power"])
 
 
-def _pool() -> Any:
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diffcli")
-    return _POOL
+class _Job:
+    __slots__ = ("fn", "blocks", "lock", "started", "skipped", "done", "error")
+
+    def __init__(self, fn: Callable[[int], None], blocks: Any) -> None:
+        self.fn = fn
+        self.blocks = blocks
+        self.lock = threading.Lock()
+        self.started = self.skipped = False
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+_QUEUE: Any = None  # jobs for the helper thread, which starts with the first
+
+
+def _forget_helper() -> None:
+    global _QUEUE
+    _QUEUE = None  # a forked child has no helper thread: the next job starts its own
+
+
+os.register_at_fork(after_in_child=_forget_helper)
+
+
+def _helper(jobs: Any) -> None:
+    np.seterr(all="ignore")  # numpy's error state is per thread; the engine's choice holds here too
+    while True:
+        job = jobs.get()
+        with job.lock:
+            if job.skipped:  # the caller already took every block
+                continue
+            job.started = True
+        try:
+            for i in job.blocks:
+                job.fn(i)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            job.error = exc
+        job.done.set()
+
+
+def run_blocks(fn: Callable[[int], None], n: int) -> None:
+    """``fn(i)`` for every i in range(n), on this thread and the helper; returns when all are done."""
+    global _QUEUE
+    if _QUEUE is None:
+        import queue
+        _QUEUE = queue.SimpleQueue()
+        threading.Thread(target=_helper, args=(_QUEUE,), name="diffcli-helper", daemon=True).start()
+    blocks = iter(range(n))  # shared: next() on it is atomic under the GIL, so each i runs once
+    job = _Job(fn, blocks)
+    _QUEUE.put(job)
+    try:
+        for i in blocks:
+            fn(i)
+    finally:
+        for _ in blocks:  # after an error here, leave the helper nothing more to start
+            pass
+        with job.lock:
+            started = job.started
+            job.skipped = True
+        if started:
+            job.done.wait()
+        job.fn = None  # the helper or the queue may hold the job a while, not what fn refers to
+    if job.error is not None:
+        raise job.error
 
 
 def worth_it(vals: tuple) -> bool:
@@ -26,20 +94,20 @@ def worth_it(vals: tuple) -> bool:
 
 
 def ufunc(f: Any, vals: tuple) -> Any:
-    """``f(*vals)`` for a numpy ufunc, computed in two halves on two threads."""
-    shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
-    if not shape or shape[0] < 2:
+    """``f(*vals)`` for a numpy ufunc; a costly one on big arrays runs block by block on two threads."""
+    if f.__name__ not in HEAVY:
         return f(*vals)
-    n = shape[0]
-    mid = n // 2
-    out = np.empty(shape, dtype=np.result_type(*[np.float64 if type(v) is float else v.dtype for v in vals]))
+    shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
+    if any(type(v) is not float and v.shape != shape for v in vals):
+        return f(*vals)  # an array operand that broadcasts: leave it to numpy
+    args = [v if type(v) is float else v.reshape(-1) for v in vals]
+    out = np.empty(shape)  # the engine's values are float64
+    flat = out.reshape(-1)
 
-    def half(lo: int, hi: int) -> None:
-        args = [v[lo:hi] if type(v) is not float and v.ndim == len(shape) and v.shape[0] == n else v
-                for v in vals]
-        f(*args, out=out[lo:hi])
+    def block(i: int) -> None:
+        lo = i * BLOCK
+        hi = lo + BLOCK
+        f(*[a if type(a) is float else a[lo:hi] for a in args], out=flat[lo:hi])
 
-    pending = _pool().submit(half, 0, mid)
-    half(mid, n)
-    pending.result()
+    run_blocks(block, -(-flat.size // BLOCK))
     return out
