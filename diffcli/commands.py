@@ -170,7 +170,7 @@ def cmd_check(session: Session, text: str, options: Options) -> dict:
         ok = ok and var_ok
         worst_abs = _nanmax([worst_abs] + abs_errs)
         worst_rel = _nanmax([worst_rel] + rel_errs)
-        per_var[n] = {"grad": g, "numeric": E.reshape(E.tensor(numeric), leaf.shape),
+        per_var[n] = {"grad": g, "numeric": _unflat(numeric, leaf.shape),
                       "max_abs_error": _nanmax(abs_errs), "max_rel_error": _nanmax(rel_errs),
                       "ok": var_ok}
     if not all(map(math.isfinite, [worst_abs, worst_rel])):
@@ -189,6 +189,11 @@ def _flat(v: Any) -> list:
     return [v] if type(v) is float else list(v.reshape(-1))
 
 
+def _unflat(vals: list, shape: tuple) -> E.Tensor:
+    """``_flat`` undone (a scalar stays a float: no numpy for a scalar program)."""
+    return E.tensor(vals[0]) if not shape else E.reshape(E.tensor(vals), shape)
+
+
 def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
     """d value / d name, element by element, by central differences with an adaptive step:
     steps ~eps^(1/3)·max(1, |x|)·10^-j, keeping the largest step whose estimate the next step
@@ -200,7 +205,7 @@ def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
 
     def at(pert: list) -> float:
         env, _ = p.env()
-        env[name] = E.reshape(E.tensor(pert), leaf.shape)
+        env[name] = _unflat(pert, leaf.shape)
         with E.no_grad():
             return p.evaluate(env).item()
 

@@ -48,6 +48,8 @@ def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
     """The rows of the Jacobian, seeded with one-hot vectors: many in one reverse pass on a
     batch axis when every rule on the way takes one, else one pass per element of y.
     Shape y.shape + x.shape for each x."""
+    if not y.shape:  # one row, the gradient itself (and a scalar program needs no numpy)
+        return list(grad(y, xs, retain_graph=True, create_graph=create_graph))
     n = y.size
     if not create_graph and n > 1:
         batched = grad_rows(y, xs)

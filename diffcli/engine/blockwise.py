@@ -25,11 +25,15 @@ _PROBE = 1024  # elements in the first block
 def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
     """The whole backward pass, when every node of ``order`` is elementwise on one large shape:
     run it block by block, leaving the leaves' gradients in ``buffers``; otherwise False."""
-    shapes = {g.shape if type(g) is np.ndarray else None for g in buffers.values()}
+    shapes = set()
+    for g in buffers.values():
+        if type(g) is float:  # scalars (and numpy may not even be imported yet)
+            return False
+        shapes.add(g.shape)
     if len(shapes) != 1:
         return False
     (shape,) = shapes
-    if shape is None or np.prod(shape) < parallel.MIN_ELEMENTS:
+    if np.prod(shape) < parallel.MIN_ELEMENTS:
         return False
     steps = []
     for n in order:
