@@ -25,6 +25,21 @@ def _lead(g: Any) -> tuple:
     return _sh(g)[:state.batch] if state.batch else ()
 
 
+def _batch_axes(g: Any, axes: tuple | None, ndim: int) -> tuple | None:
+    """Reduction axes of an unbatched value of ``ndim`` dimensions, for the gradient ``g``."""
+    nb = len(_lead(g))
+    if not nb:
+        return axes
+    return tuple(range(nb, nb + ndim)) if axes is None else tuple(nb + i for i in axes)
+
+
+def _scalar_grad(g: Any, ndim: int) -> Any:
+    """The gradient of a scalar result, ready to broadcast against an input of ``ndim``
+    dimensions: with a batch axis first, trailing axes of size 1 are needed."""
+    lead = _lead(g)
+    return reshape(g, lead + (1,) * ndim) if lead else g
+
+
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else const(x)
 
@@ -246,11 +261,12 @@ LOGSUMEXP = Prim("Logsumexp", lambda x, axes: x, _logsumexp, (
     lambda g, a, x, axes: mul(_unreduce(g, _sh(x), axes, _lead(g)), exp(sub(x, _unreduce(a, _sh(x), axes)))),),
     uses_ans=True, has_param=True, batch=True)
 SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
-    lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), axes), _sh(x), axes))),),
-    uses_ans=True, has_param=True)
+    lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), _batch_axes(g, axes, len(_sh(x)))),
+                                                  _sh(x), axes, _lead(g)))),),
+    uses_ans=True, has_param=True, batch=True)
 NORM = Prim("Norm", lambda x, p: abs(x), lambda x, p: np.sqrt(np.sum(x * x)), (
-    lambda g, a, x, p: mul(g, where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
-    uses_ans=True, has_param=True)
+    lambda g, a, x, p: mul(_scalar_grad(g, len(_sh(x))), where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
+    uses_ans=True, has_param=True, batch=True)
 
 
 def _tie(x: Any, axis: Any = None, pick: str = "max") -> bool:

@@ -6,8 +6,8 @@ from typing import Any
 from ..errors import DiffcliError
 from .backend import np
 from .ops import div, mul, neg, sub
-from .ops_array import _prod_others_1d, _sh, _swap, _t, reshape, sum, transpose
-from .ops_index import scatter
+from .ops_array import _lead, _prod_others_1d, _scalar_grad, _sh, _swap, _t, reshape, sum
+from .ops_index import _batched, getitem, scatter
 from .tensor import Prim, Tensor, apply
 
 
@@ -45,14 +45,15 @@ def _matmul_db(g, a, x, y):
 
 MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db), batch=True)
 OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
-    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _sh(x)),
-    lambda g, a, x, y: reshape(matmul(transpose(g), reshape(x, (-1,))), _sh(y))))
+    lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _lead(g) + _sh(x)),
+    lambda g, a, x, y: reshape(matmul(_swap(g), reshape(x, (-1,))), _lead(g) + _sh(y))), batch=True)
 TRACE = Prim("Trace", None, lambda x: np.trace(x), (
-    lambda g, a, x: mul(g, np.eye(*_sh(x))),), reads=False)
+    lambda g, a, x: mul(_scalar_grad(g, 2), np.eye(*_sh(x))),), reads=False, batch=True)
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
     lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True, batch=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
-    lambda g, a, x: mul(g, apply(COFACTOR, (x,))),))  # the cofactor matrix: right at singular x too
+    lambda g, a, x: mul(_scalar_grad(g, 2), apply(COFACTOR, (x,))),),  # the cofactor matrix: right at singular x too
+    batch=True)
 
 
 def _cofactor(x):
@@ -64,13 +65,21 @@ def _cofactor(x):
 
 def _cofactor_rule(g, c, x):
     """With C = det(x) x^-T: d<G, C> = (<G, C> C - C G^T C) / det(x) (undefined at singular x)."""
-    return div(sub(mul(sum(mul(g, c)), c), matmul(matmul(c, _swap(g)), c)), apply(DET, (x,)))
+    gc = sum(mul(g, c), (-2, -1))  # <G, C>, for each seed of a batch
+    return div(sub(mul(_scalar_grad(gc, 2), c), matmul(matmul(c, _swap(g)), c)), apply(DET, (x,)))
 
 
-COFACTOR = Prim("Cofactor", None, _cofactor, (_cofactor_rule,), uses_ans=True)
-DIAG = Prim("Diag", None, lambda x: np.diag(x), (
-    lambda g, a, x: diag(g) if len(_sh(x)) == 1 else scatter(g, (np.arange(_sh(g)[0]),) * 2, _sh(x)),),
-    reads=False)
+COFACTOR = Prim("Cofactor", None, _cofactor, (_cofactor_rule,), uses_ans=True, batch=True)
+
+
+def _diag_rule(g, a, x):
+    xs = _sh(x)
+    if len(xs) == 1:  # x made a diagonal matrix: its gradient is g's diagonal
+        return getitem(g, _batched(g, (np.arange(xs[0]),) * 2)) if _lead(g) else diag(g)
+    return scatter(g, _batched(g, (np.arange(_sh(g)[-1]),) * 2), _lead(g) + xs)
+
+
+DIAG = Prim("Diag", None, lambda x: np.diag(x), (_diag_rule,), reads=False, batch=True)
 
 
 def _checked_inv(x):
