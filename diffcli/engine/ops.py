@@ -145,7 +145,16 @@ def _erf_array(x):
 
 
 def _round(x: float) -> float:
-    return float(round(x)) if math.isfinite(x) else x  # half to even, as numpy
+    # half to even, as numpy; the sign of x is kept, so -0.4 rounds to -0.0 as in numpy
+    return math.copysign(float(round(x)), x) if math.isfinite(x) else x
+
+
+def _floor(x: float) -> float:
+    return math.copysign(float(math.floor(x)), x) if math.isfinite(x) else x
+
+
+def _ceil(x: float) -> float:
+    return math.copysign(float(math.ceil(x)), x) if math.isfinite(x) else x  # ceil(-0.5) is -0.0
 
 
 def _nondiff(name: str, scalar, array) -> Prim:
@@ -183,8 +192,8 @@ UNARY = {
                 (lambda g, a, x: mul(g, mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),)),
     # (the rules above that use only the output, ans, read no input: reads=False)
     "sign": _nondiff("Sign", _sign, "sign"),
-    "floor": _nondiff("Floor", lambda x: float(math.floor(x)) if math.isfinite(x) else x, "floor"),
-    "ceil": _nondiff("Ceil", lambda x: float(math.ceil(x)) if math.isfinite(x) else x, "ceil"),
+    "floor": _nondiff("Floor", _floor, "floor"),
+    "ceil": _nondiff("Ceil", _ceil, "ceil"),
     "round": _nondiff("Round", _round, "round"),
 }
 
@@ -240,6 +249,46 @@ def clip(x, lo, hi) -> Tensor:
 
 
 where.prim, clip.prim = WHERE, CLIP
+
+
+# --------------------------------------------------------------------------
+# numpy's answers where a math kernel raises instead (a pole, a domain error, an overflow), so
+# that scalar programs get them without importing numpy. Each is checked against numpy.
+INF, NAN = math.inf, math.nan
+
+
+def _odd_integer(y: float) -> bool:
+    return math.isfinite(y) and y == math.floor(y) and y % 2 == 1
+
+
+def _div_edge(x: float, y: float) -> float:  # y is +-0
+    return NAN if x == 0 or x != x else math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _pow_edge(x: float, y: float) -> float:  # 0 to a negative power, an overflow, or a complex result
+    if x < 0 and math.isfinite(y) and y != math.floor(y):
+        return NAN  # a negative base to a fractional power
+    return math.copysign(INF, x) if _odd_integer(y) else INF
+
+
+def _log_edge(x: float) -> float:
+    return -INF if x == 0 else NAN
+
+
+_EDGES = {
+    DIV: _div_edge,
+    POW: _pow_edge,
+    **{UNARY[k]: _log_edge for k in ("log", "log2", "log10")},
+    UNARY["log1p"]: lambda x: -INF if x == -1 else NAN,
+    UNARY["exp"]: lambda x: INF,  # overflow
+    UNARY["expm1"]: lambda x: INF,
+    UNARY["cosh"]: lambda x: INF,
+    UNARY["sinh"]: lambda x: math.copysign(INF, x),
+    UNARY["atanh"]: lambda x: math.copysign(INF, x) if abs(x) == 1 else NAN,
+    **{UNARY[k]: lambda *xs: NAN for k in ("sqrt", "asin", "acos", "acosh", "sin", "cos", "tan")},
+}
+for _p, _edge in _EDGES.items():
+    _p.edge = _edge
 
 
 # --------------------------------------------------------------------------

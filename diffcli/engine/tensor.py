@@ -21,9 +21,10 @@ _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 class Prim:
     """A primitive operation: forward kernels and, per input, a derivative rule.
 
-    ``scalar`` runs on Python floats (math module); when it is missing or
-    raises (domain, overflow) the numpy kernel ``array`` decides, so both
-    paths give numpy's answer. A rule ``rule(g, ans, *inputs[, param])``
+    ``scalar`` runs on Python floats (math module); where it raises (domain,
+    overflow) ``edge`` gives numpy's answer (inf, nan) in plain Python, so a
+    scalar program never imports numpy; without either, the numpy kernel
+    ``array`` decides. A rule ``rule(g, ans, *inputs[, param])``
     returns the vector-Jacobian product for its input as engine operations,
     or None for a zero gradient.
 
@@ -32,7 +33,7 @@ class Prim:
     shape-sensitive ones written for it. A graph with any other primitive runs seed by seed.
     """
 
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "doc")
+    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "edge", "doc")
 
     def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
                  uses_ans: bool = False, has_param: bool = False, reads: Any = True,
@@ -47,6 +48,7 @@ class Prim:
         # in-place change of an input after the forward pass invalidate the backward pass.
         self.reads = reads
         self.batch = batch
+        self.edge: Any = None  # numpy's answer where ``scalar`` raises (ops.py sets it)
 
     def forward(self, vals: tuple, p: Any = None) -> Any:
         if self.scalar is not None:
@@ -57,7 +59,8 @@ class Prim:
                 try:
                     return self.scalar(*vals, p) if self.has_param else self.scalar(*vals)
                 except _SCALAR_ERRORS:
-                    pass
+                    if self.edge is not None:
+                        return self.edge(*vals)
         f = self.array
         if type(f) is str:
             f = self.array = getattr(np, f)
