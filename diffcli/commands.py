@@ -87,8 +87,19 @@ def _nan_warnings(derivs: dict) -> list[str]:
             "--detect-anomaly points at the operation that made it"]
 
 
+def _result_size(session: Session, rows: int, leaves: list, what: str) -> None:
+    """A Jacobian or Hessian is rows x (the variables' elements) numbers: refuse it up front when
+    one block of it would pass --max-elements, rather than run out of memory on the way."""
+    cols = max((leaf.size for leaf in leaves), default=0)
+    limit = session.limits.max_elements
+    if rows * cols > limit:
+        raise DiffcliError("limit", f"the {what} would have {rows:,} x {cols:,} = {rows * cols:,} elements, "
+                           f"more than --max-elements {limit:,}")
+
+
 def cmd_jacobian(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
+    _result_size(session, y.size, leaves, "Jacobian")
     rows = jacobian_rows(y, tuple(leaves), create_graph=False) if leaves else []
     jac = dict(zip(names, rows))
     return {"value": y, "jacobian": jac, "warnings": session.warnings(p, [y]) + _nan_warnings(jac)}
@@ -98,6 +109,7 @@ def cmd_hessian(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     _scalar(y, "hessian", p)
     y = E.reshape(y, ()) if y.shape else y
+    _result_size(session, max((leaf.size for leaf in leaves), default=0), leaves, "Hessian")
     grads = E.grad(y, leaves, create_graph=True)
     hess = {}
     for u, g in zip(names, grads):

@@ -298,6 +298,10 @@ class Evaluator:
             inner[var.value] = x
             with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
                 y = self.evaluate(body, inner, src)
+            rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
+            if rows * x.size > self.limits.max_elements:  # refused before any row runs
+                raise DiffcliError("limit", f"the {name} would have {rows * x.size:,} elements, over the "
+                                   f"limit of {self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
             with E.origin((src, expr)), E.enable_grad():
                 if name == "jacobian":
                     return jacobian_rows(y, (x,), create_graph=True)[0]

@@ -105,6 +105,25 @@ def test_max_elements_option_is_enforced_on_results() -> None:
     assert "--max-elements" in body["message"], body
 
 
+@pytest.mark.parametrize("args", [
+    ["jacobian", "sin(x)*2 at x = linspace(0, 1, 200000)"],       # 4e10 numbers
+    ["hessian", "sum(x^3) at x = linspace(0, 1, 20000)"],        # 4e8
+    ["jacobian", "[sum(x*y), sum(x+y)] at x = ones(20), y = 2", "--max-elements", "30"],
+    ["eval", "sum(jacobian(sin(x), x)) at x = linspace(0, 1, 20000)"],  # the language's own
+    ["eval", "sum(hessian(sum(x^3), x)) at x = linspace(0, 1, 20000)"],
+])
+def test_jacobian_and_hessian_past_max_elements_are_refused_up_front(args) -> None:
+    """Refused before any row runs, naming --max-elements: not a MemoryError minutes later."""
+    r = run(args + ["--json"], timeout=20)
+    body = json_error(r, "limit")
+    assert "--max-elements" in body["message"] and "would have" in body["message"], body
+
+
+def test_jacobian_at_max_elements_is_answered() -> None:
+    doc = json_value(run(["jacobian", "[sum(x*y), sum(x+y)] at x = ones(20), y = 2", "--json", "--max-elements", "40"]))
+    assert len(doc["jacobian"]["x"]) == 2 and len(doc["jacobian"]["x"][0]) == 20
+
+
 @pytest.mark.parametrize("program", ["10^10^10", "2^2^2^2^2^2", "10^10^10^10^10", "(1e308)^(1e308)"])
 def test_towers_of_powers_are_infinite_values(program: str) -> None:
     """README: infinite results are values, with a warning (no bignum arithmetic, no hang)."""
