@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import parallel
+from . import parallel, pool
 from .backend import np
 from .tensor import value_of
 
@@ -53,7 +53,7 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
             if g is not None:
                 _step(step, g, lo, hi, buf)
         if lo == 0:  # alone: which leaves a gradient reaches does not depend on the values
-            leaves.update((k, np.empty(size)) for k in buf)
+            leaves.update((k, pool.empty((size,))) for k in buf)
         elif buf.keys() - leaves.keys():
             raise RuntimeError("blockwise backward: a rule gave None for some values only")
         for k, out in leaves.items():
@@ -79,7 +79,7 @@ def backward(n: Any, g: Any, buffers: dict) -> bool:
     gf = g.reshape(-1)
     prev = {e: buffers.get(e) for e in n.edges if e is not None}
     prev = {e: v if v is None else np.broadcast_to(v, g.shape).reshape(-1) for e, v in prev.items()}
-    outs = {e: np.empty(gf.size) for e in prev}
+    outs = {e: pool.empty((gf.size,)) for e in prev}
     live: list = []  # the buffers this node writes: those reached on block 0
 
     def block(lo: int, hi: int) -> None:

@@ -5,7 +5,7 @@ import operator
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from . import blockwise
+from . import blockwise, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
 from .tensor import Node, Tensor, const, value_of
@@ -267,7 +267,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
 
 
 def _add_raw(a: Any, b: Any) -> Any:
-    return a + b
+    return a + b if type(a) is float and type(b) is float else pool.call(np.add, (a, b))
 
 
 def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> bool:
@@ -329,7 +329,7 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                 err.origin = n.origin
                 raise err
             prev = buffers.get(e)
-            buffers[e] = gi if prev is None else prev + gi
+            buffers[e] = gi if prev is None else prev + gi if type(gi) is float else _add_raw(prev, gi)
         if not retain_graph:
             n.inputs = n.ans = None
             if n.ctx is not None:

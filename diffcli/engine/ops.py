@@ -14,7 +14,7 @@ import functools
 import math
 import operator
 
-from . import blockwise
+from . import blockwise, pool
 from .backend import all_finite, np, size_of
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
@@ -69,7 +69,7 @@ POW = Prim("Pow", _pow_scalar, "power", (
 
 
 def _gmul_array(g, d):
-    out = np.multiply(g, d)  # memory-bound: a second thread does not make it faster
+    out = pool.call(np.multiply, (g, d))  # memory-bound: a second thread does not make it faster
     # Only a zero g against a non-finite d needs fixing: look at the smaller operand first
     # (in a batched backward pass, the one without the batch axis).
     if size_of(d) <= size_of(g):

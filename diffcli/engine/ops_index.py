@@ -6,6 +6,7 @@ from typing import Any, Sequence
 from ..errors import DiffcliError
 from .backend import np, shape_of
 from .ops_array import _lead, _norm_axis, _sh, _t
+from . import pool
 from .state import state
 from .tensor import Prim, Tensor, apply
 
@@ -94,7 +95,7 @@ def _fmt_index(idx: Any) -> str:
 
 def _scatter(g, p):
     idx, shape = p
-    out = np.zeros(shape)
+    out = pool.zeros(shape)
     if _basic(idx):  # ints and slices never hit an element twice: plain assignment (add.at is ~10x slower)
         out[idx] = g
     else:

@@ -11,6 +11,7 @@ import os
 import threading
 from typing import Any, Callable
 
+from . import pool
 from .backend import np
 
 MIN_ELEMENTS = 1 << 17  # below this, a thread hand-off costs more than it saves
@@ -95,13 +96,11 @@ def worth_it(vals: tuple) -> bool:
 
 def ufunc(f: Any, vals: tuple) -> Any:
     """``f(*vals)`` for a numpy ufunc; a costly one on big arrays runs block by block on two threads."""
-    if f.__name__ not in HEAVY:
-        return f(*vals)
-    shape = np.broadcast_shapes(*[() if type(v) is float else v.shape for v in vals])
-    if any(type(v) is not float and v.shape != shape for v in vals):
-        return f(*vals)  # an array operand that broadcasts: leave it to numpy
+    shape = pool.result_shape(vals)
+    if f.__name__ not in HEAVY or shape is None or any(type(v) is not float and v.shape != shape for v in vals):
+        return pool.call(f, vals)  # memory-bound, or an operand that broadcasts: numpy on one thread
     args = [v if type(v) is float else v.reshape(-1) for v in vals]
-    out = np.empty(shape)  # the engine's values are float64
+    out = pool.empty(shape)
     flat = out.reshape(-1)
 
     def block(i: int) -> None:
