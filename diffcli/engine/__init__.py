@@ -3,6 +3,7 @@
 It knows nothing of the language, the CLI or the REPL.
 """
 from . import operators as _operators
+from . import pool  # noqa: F401  (pool.clear() gives back the memory kept for large results)
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .creation import arange, eye, full, linspace, ones, ones_like, tensor, zeros, zeros_like
 from .function import Function, FunctionCtx

@@ -81,6 +81,7 @@ class ReplState:
         self.variables.clear()
         self.session.definitions.clear()
         self.nodes = weakref.WeakKeyDictionary()
+        E.pool.clear()  # and the memory kept for reuse by large results
 
     # ------------------------------------------------------------------
     def execute(self, text: str, lineno: int | None = None, where: str | None = None) -> Reply:

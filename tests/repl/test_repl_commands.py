@@ -76,9 +76,12 @@ def test_load_nested_and_self(state, tmp_path):
 
 
 def test_reset(state):
-    replay(state, "x = 1", "f(t) = t")
-    assert "forgot 1 variable and 1 function" in out(state, ":reset")
+    from diffcli.engine import pool
+    replay(state, "x = 1", "f(t) = t", "big = sum(ones(300000) * 2)")
+    assert pool._kept  # the large temporaries' arrays are kept for reuse
+    assert "forgot 2 variables and 1 function" in out(state, ":reset")
     assert not state.variables and not state.definitions
+    assert not pool._kept  # :reset gives their memory back
     assert "unknown variable 'x'" in err(state, "x + 1")
 
 
