@@ -91,10 +91,7 @@ def _result_size(session: Session, rows: int, leaves: list, what: str) -> None:
     """A Jacobian or Hessian is rows x (the variables' elements) numbers: refuse it up front when
     one block of it would pass --max-elements, rather than run out of memory on the way."""
     cols = max((leaf.size for leaf in leaves), default=0)
-    limit = session.limits.max_elements
-    if rows * cols > limit:
-        raise DiffcliError("limit", f"the {what} would have {rows:,} x {cols:,} = {rows * cols:,} elements, "
-                           f"more than --max-elements {limit:,}")
+    session.limits.check_elements(rows * cols, f"the {what} would have {rows:,} x {cols:,} =")
 
 
 def cmd_jacobian(session: Session, text: str, options: Options) -> dict:

@@ -230,13 +230,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                         gi = ops_array.sum_to(gi, inp.shape)
                     v = gi._v
                 else:
-                    if type(gi) is Tensor:
-                        gi = gi._v
-                    elif type(gi) is int:
-                        gi = float(gi)
-                    if type(gi) is not float or type(inp._v) is not float:
-                        gi = sum_to_shape(gi, bshape + shape_of(inp._v), nb)
-                    v = gi
+                    v = gi = _raw_grad(gi, inp, bshape)
                 if anomaly and has_nan(v) and not has_nan(g._v if create_graph else g):
                     err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
                                        + _origin_text(n.origin))
@@ -337,15 +331,15 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
     return False
 
 
-def _raw_grad(gi: Any, t: Tensor) -> Any:
-    """A rule's result as a raw value of ``t``'s shape."""
+def _raw_grad(gi: Any, t: Tensor, bshape: tuple = ()) -> Any:
+    """A rule's result as a raw value of ``t``'s shape (after a batch axis ``bshape``, if any)."""
     tg = type(gi)
     if tg is Tensor:
         gi = gi._v
     elif tg is int:
         gi = float(gi)
     if type(gi) is not float or type(t._v) is not float:
-        gi = sum_to_shape(gi, shape_of(t._v))
+        gi = sum_to_shape(gi, bshape + shape_of(t._v), len(bshape))
     return gi
 
 
@@ -424,14 +418,34 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
                 return None
             for t in node.inputs:
                 widest = max(widest, size_of(value_of(t)))
+    out = [np.zeros((n,) + t.shape) for t in inputs]  # rows no gradient reaches stay 0
     step = max(1, ROW_BUDGET // widest)
-    out = [np.zeros((n,) + t.shape) for t in inputs]
     for k in range(0, n, step):
         m = min(step, n - k)
         seeds = np.zeros((m, n))  # rows k..k+m of the identity, made per chunk
         seeds[np.arange(m), np.arange(k, k + m)] = 1.0
         res = run([output], [seeds.reshape((m,) + output.shape)], True, False, list(inputs), plan, batch=True)
         for o, g in zip(out, res):
-            if g is not None:  # None: no path to that input, its rows stay 0
+            if g is not None:
+                o[k:k + m] = g._v
+    return out
+    plan: dict = {}
+    roots = [output.grad_fn] if output.grad_fn is not None else []
+    order, need, _ = _plan(plan, roots, inputs, {t.grad_fn: t for t in inputs if t.grad_fn is not None})
+    widest = output.size
+    for node in order:
+        if need is None or node in need:
+            if not node.prim.batch or node.ctx is not None or node.retained is not None:
+                return None
+            for t in node.inputs:
+                widest = max(widest, size_of(value_of(t)))
+    step = max(1, ROW_BUDGET // widest)
+    for k in range(0, n, step):
+        m = min(step, n - k)
+        seeds = np.zeros((m, n))  # rows k..k+m of the identity, made per chunk
+        seeds[np.arange(m), np.arange(k, k + m)] = 1.0
+        res = run([output], [seeds.reshape((m,) + output.shape)], True, False, list(inputs), plan, batch=True)
+        for o, g in zip(out, res):
+            if g is not None:
                 o[k:k + m] = g._v
     return out

@@ -98,7 +98,7 @@ def ufunc(f: Any, vals: tuple) -> Any:
     """``f(*vals)`` for a numpy ufunc; a costly one on big arrays runs block by block on two threads."""
     shape = pool.result_shape(vals)
     if f.__name__ not in HEAVY or shape is None or any(type(v) is not float and v.shape != shape for v in vals):
-        return pool.call(f, vals)  # memory-bound, or an operand that broadcasts: numpy on one thread
+        return pool.call(f, vals, shape)  # memory-bound, or an operand that broadcasts: numpy on one thread
     args = [v if type(v) is float else v.reshape(-1) for v in vals]
     out = pool.empty(shape)
     flat = out.reshape(-1)

@@ -62,14 +62,16 @@ def result_shape(vals: tuple) -> tuple | None:
     return np.broadcast_shapes(*shapes) if shapes else None
 
 
-def call(f: Any, vals: tuple) -> Any:
-    """``f(*vals)`` for a numpy ufunc, its result in a pooled array when it is large."""
-    for v in vals:
-        if type(v) is not float and v.size >= MIN_ELEMENTS:
-            break
-    else:
-        return f(*vals)  # small: not worth the bookkeeping
-    shape = result_shape(vals)
+def call(f: Any, vals: tuple, shape: tuple | None = None) -> Any:
+    """``f(*vals)`` for a numpy ufunc, its result in a pooled array when it is large.
+    ``shape``: ``result_shape(vals)`` when the caller has it already."""
+    if shape is None:
+        for v in vals:
+            if type(v) is not float and v.size >= MIN_ELEMENTS:
+                break
+        else:
+            return f(*vals)  # small: not worth the bookkeeping
+        shape = result_shape(vals)
     if shape is None:
         return f(*vals)
     return f(*vals, out=empty(shape))

@@ -157,9 +157,8 @@ class Evaluator:
         finally:
             E.engine_state.origin = prev
         v = out._v
-        if type(v) is not float and v.size > self.limits.max_elements:
-            raise DiffcliError("limit", f"{_describe(expr)} made {v.size:,} elements, over the limit of "
-                               f"{self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
+        if type(v) is not float and v.size > self.limits.max_elements:  # the message only when needed
+            self.limits.check_elements(v.size, f"{_describe(expr)} made")
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
         if self.track_kinks and getattr(fn, "prim", None) in E.KINKS:
@@ -240,9 +239,7 @@ class Evaluator:
                 n = b.size(*pos)
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
-            if n > self.limits.max_elements:
-                raise DiffcliError("limit", f"{b.name} would make {n:,} elements, over the limit of "
-                                   f"{self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
+            self.limits.check_elements(n, f"{b.name} would make")
         return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
 
     # ------------------------------------------------------------------
@@ -299,9 +296,7 @@ class Evaluator:
             with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
                 y = self.evaluate(body, inner, src)
             rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
-            if rows * x.size > self.limits.max_elements:  # refused before any row runs
-                raise DiffcliError("limit", f"the {name} would have {rows * x.size:,} elements, over the "
-                                   f"limit of {self.limits.max_elements:,} (--max-elements)").at(expr.span, src)
+            self.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
             with E.origin((src, expr)), E.enable_grad():
                 if name == "jacobian":
                     return jacobian_rows(y, (x,), create_graph=True)[0]

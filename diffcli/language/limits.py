@@ -20,6 +20,12 @@ class Limits(Record):
                 "max_nodes": max_nodes, "max_order": max_order, "timeout": timeout}
     budget: "Budget | None" = None
 
+    def check_elements(self, count: int, what: str) -> None:
+        """A limit error when ``what`` (a phrase ending in a verb: "x made") has too many elements."""
+        if count > self.max_elements:
+            raise DiffcliError("limit", f"{what} {count:,} elements, over the limit of "
+                               f"{self.max_elements:,} (--max-elements)")
+
     def start(self) -> "Budget":
         """A fresh budget for one program."""
         self.budget = Budget(self.max_nodes, self.timeout)
