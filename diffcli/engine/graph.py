@@ -429,23 +429,3 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
             if g is not None:
                 o[k:k + m] = g._v
     return out
-    plan: dict = {}
-    roots = [output.grad_fn] if output.grad_fn is not None else []
-    order, need, _ = _plan(plan, roots, inputs, {t.grad_fn: t for t in inputs if t.grad_fn is not None})
-    widest = output.size
-    for node in order:
-        if need is None or node in need:
-            if not node.prim.batch or node.ctx is not None or node.retained is not None:
-                return None
-            for t in node.inputs:
-                widest = max(widest, size_of(value_of(t)))
-    step = max(1, ROW_BUDGET // widest)
-    for k in range(0, n, step):
-        m = min(step, n - k)
-        seeds = np.zeros((m, n))  # rows k..k+m of the identity, made per chunk
-        seeds[np.arange(m), np.arange(k, k + m)] = 1.0
-        res = run([output], [seeds.reshape((m,) + output.shape)], True, False, list(inputs), plan, batch=True)
-        for o, g in zip(out, res):
-            if g is not None:
-                o[k:k + m] = g._v
-    return out
