@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .state import state
-from .tensor import _SCALAR_ERRORS, Node, Prim, Tensor, const
+from .tensor import _SCALAR_ERRORS, Prim, Tensor, const, new_node
 
 
 def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
@@ -21,7 +21,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     for a in args:
         if type(a) is not Tensor:
             a = const(a)
-        elif a.requires_grad:
+        elif a._rg:
             record = True
         tensors.append(a)
         vals.append(a._v)
@@ -29,11 +29,10 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     out = Tensor.__new__(Tensor)
     out._v, out.grad, out._version = v, None, 0
     if record and state.grad_enabled and prim.rules:
-        edges = tuple([t.grad_fn or (t if t.requires_grad else None) for t in tensors])
-        out.grad_fn = Node(prim, edges, tuple(tensors), p, v if prim.uses_ans else None)
-        out.requires_grad = True
+        out.grad_fn = new_node(prim, tuple(tensors), p, v if prim.uses_ans else None)
+        out._rg = True
     else:
-        out.grad_fn, out.requires_grad = None, False
+        out.grad_fn, out._rg = None, False
     return out
 
 
@@ -49,14 +48,14 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
                 pass
         return _raw2(prim, a._v if ta is Tensor else a, b._v if tb is Tensor else b)
     if ta is Tensor:
-        av, ra = a._v, a.requires_grad
+        av, ra = a._v, a._rg
     elif ta is float or ta is int:
         av, ra = float(a), False
     else:
         a = const(a)
         av, ra, ta = a._v, False, Tensor
     if tb is Tensor:
-        bv, rb = b._v, b.requires_grad
+        bv, rb = b._v, b._rg
     elif tb is float or tb is int:
         bv, rb = float(b), False
     else:
@@ -75,14 +74,12 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     out._version = 0
     if (ra or rb) and state.grad_enabled and prim.rules:
         # A number operand is saved as the float itself (no tensor to allocate): see Node.
-        out.grad_fn = Node(prim, ((a.grad_fn or (a if ra else None)) if ta is Tensor else None,
-                                  (b.grad_fn or (b if rb else None)) if tb is Tensor else None),
-                           (a if ta is Tensor else av, b if tb is Tensor else bv), None,
+        out.grad_fn = new_node(prim, (a if ta is Tensor else av, b if tb is Tensor else bv), None,
                            v if prim.uses_ans else None)
-        out.requires_grad = True
+        out._rg = True
     else:
         out.grad_fn = None
-        out.requires_grad = False
+        out._rg = False
     return out
 
 
@@ -110,11 +107,11 @@ def apply1(prim: Prim, a: Any) -> Tensor:
         v = prim.forward((av,))
     out = Tensor.__new__(Tensor)
     out._v, out.grad, out._version = v, None, 0
-    if a.requires_grad and state.grad_enabled and prim.rules:
-        out.grad_fn = Node(prim, (a.grad_fn or a,), (a,), None, v if prim.uses_ans else None)
-        out.requires_grad = True
+    if a._rg and state.grad_enabled and prim.rules:
+        out.grad_fn = new_node(prim, (a,), None, v if prim.uses_ans else None)
+        out._rg = True
     else:
-        out.grad_fn, out.requires_grad = None, False
+        out.grad_fn, out._rg = None, False
     return out
 
 

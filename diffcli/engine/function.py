@@ -5,7 +5,7 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .state import no_grad, state
-from .tensor import Node, Prim, Tensor, const
+from .tensor import Prim, Tensor, const, new_node
 
 
 class FunctionCtx:
@@ -82,10 +82,8 @@ class Function:
         out = (returned if isinstance(returned, Tensor) else const(returned)).detach()
         if any(needs) and state.grad_enabled:
             prim = _prim_for(cls)
-            edges = tuple((a.grad_fn or (a if a.requires_grad else None)) if isinstance(a, Tensor)
-                          else None for a in args)
             ins = tuple(a if isinstance(a, Tensor) else const(a) for a in args)
-            node = Node(prim, edges, ins, None, None)
+            node = new_node(prim, ins, None, None)
             node.ctx = ctx
             out.grad_fn, out.requires_grad = node, True
             if ctx.saved and any(t is returned for t in ctx.saved):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import operator
+from heapq import heapify, heappop, heappush
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from . import blockwise, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
-from .tensor import Node, Tensor, const, value_of
+from .tensor import _EDGE_HISTORY, Node, Tensor, const, edges_of, value_of
 
 _SECOND_BACKWARD = (
     "trying to backward through the graph a second time: its saved values were freed "
@@ -44,8 +45,23 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None) -> tuple[list[Node
     only_wanted = True
     while stack:
         n = stack.pop()
-        if n.inputs is None:
+        ins = n.inputs
+        if ins is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
+        if n._edges is None and not _EDGE_HISTORY:
+            # the edges of a node not yet run, read off its inputs (as edges_of does) without
+            # making a tuple: allocations here would wake the cyclic collector over the graph
+            for t in ins:
+                if type(t) is float:
+                    continue
+                e = t.grad_fn
+                if e is not None:
+                    if e not in seen:
+                        seen.add(e)
+                        stack.append(e)
+                elif t._rg and (leaf_ids is None or id(t) not in leaf_ids):
+                    only_wanted = False
+            continue
         for e in n.edges:
             if type(e) is Node:
                 if e not in seen:
@@ -158,7 +174,13 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
         if key is not t:
             root_nodes.append(key)
 
-    order, need, leaf_ids = _plan(plan, root_nodes, inputs, target_nodes)
+    # The common pass (backward() without create_graph) needs no order made in advance: see
+    # _sweep_raw. Otherwise sort the graph, and find what leads to a wanted input.
+    fast = not create_graph and not target_nodes and not batch
+    if fast and inputs is None and plan is None:
+        order, need, leaf_ids = None, None, None
+    else:
+        order, need, leaf_ids = _plan(plan, root_nodes, inputs, target_nodes)
     if batch:
         bshape, nb = shape_of(seeds[0])[:1], 1
     else:
@@ -172,8 +194,8 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     state.raw = not create_graph
     state.batch = nb
     try:
-        if not create_graph and need is None and not target_nodes and not batch:
-            owned = _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
+        if fast and need is None:
+            owned = _sweep_raw(root_nodes, order, buffers, retain_graph, check_versions, anomaly)
             order = ()
         for n in order:
             g = buffers.pop(n, None)
@@ -264,21 +286,35 @@ def _add_raw(a: Any, b: Any) -> Any:
     return a + b if type(a) is float and type(b) is float else pool.call(np.add, (a, b))
 
 
-def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: int, anomaly: bool) -> bool:
-    """The common backward pass: every node, raw values, nothing recorded (the hot loop).
-    True when the leaves' buffers are fresh arrays of their own (the blockwise pass)."""
-    if not (anomaly or check_versions) and blockwise.sweep(order, buffers, retain_graph):
-        return True
+def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: bool,
+               check_versions: int, anomaly: bool) -> bool:
+    """The common backward pass: raw values, nothing recorded (the hot loop).
+    True when the leaves' buffers are fresh arrays of their own (the blockwise pass).
+
+    Nodes run newest first (by ``seq``) from a heap that takes a node when its first
+    gradient arrives. Each consumer of a node is newer than it, and a consumer that gets a
+    gradient is in the heap before anything older runs, so a node runs after all of its
+    consumers without a sort of the graph made in advance; nodes no gradient reaches never
+    run. (``order``, the sorted graph, is only made when the blockwise pass may take it.)
+    """
+    if not (anomaly or check_versions) and any(type(g) is not float for g in buffers.values()):
+        if order is None:
+            order = _toposort(roots)[0]
+        if blockwise.sweep(order, buffers, retain_graph):
+            return True
     pop = buffers.pop
-    for n in order:
-        g = pop(n, None)
+    get = buffers.get
+    heap = [(-n.seq, n) for n in set(roots)]
+    heapify(heap)
+    while heap:
+        n = heappop(heap)[1]
+        g = pop(n)
         ins = n.inputs
-        if g is None:  # nothing reached it: a symbolic zero
-            if not retain_graph:
-                n.inputs = n.ans = None
-            continue
         if ins is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
+        # made here, as the pass frees what the node saved: the count of live objects stays
+        # level, so the cyclic collector does not wake
+        edges = n._edges or edges_of(ins, n.seq)
         if check_versions:
             _check_versions(n)
         if n.retained is not None:
@@ -290,11 +326,10 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                 grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
             finally:
                 state.raw = True
-        elif type(g) is not float and not anomaly and blockwise.backward(n, g, buffers):
-            grads = [None] * len(n.edges)  # done: its gradients are in the buffers already
+        elif type(g) is not float and not anomaly and _blockwise_step(n, g, edges, buffers, heap):
+            grads = ()  # done: its gradients are in the buffers already
         else:
             rules = prim.rules
-            edges = n.edges
             k = len(edges)
             if k == 1 and not prim.has_param and type(rules) is tuple:  # the common cases, unrolled
                 grads = (rules[0](g, n.ans, ins[0]._v),)
@@ -312,7 +347,7 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                     grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
                 else:
                     grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(edges)]
-        for e, gi, t in zip(n.edges, grads, ins):
+        for e, gi, t in zip(edges, grads, ins):
             if gi is None or e is None:
                 continue
             if type(gi) is not float or type(t._v) is not float:
@@ -322,13 +357,31 @@ def _sweep_raw(order: list, buffers: dict, retain_graph: bool, check_versions: i
                                    + _origin_text(n.origin))
                 err.origin = n.origin
                 raise err
-            prev = buffers.get(e)
-            buffers[e] = gi if prev is None else prev + gi if type(gi) is float else _add_raw(prev, gi)
+            prev = get(e)
+            if prev is None:
+                buffers[e] = gi
+                if type(e) is Node:
+                    heappush(heap, (-e.seq, e))
+            else:
+                buffers[e] = prev + gi if type(gi) is float else _add_raw(prev, gi)
         if not retain_graph:
+            n._edges = edges  # kept for next_functions; what the node saved goes
             n.inputs = n.ans = None
             if n.ctx is not None:
                 n.ctx.saved = None
     return False
+
+
+def _blockwise_step(n: Node, g: Any, edges: tuple, buffers: dict, heap: list) -> bool:
+    """``blockwise.backward`` in the heap-ordered pass: the nodes it gives a first gradient
+    join the heap."""
+    fresh = {e for e in edges if type(e) is Node and e not in buffers}
+    if not blockwise.backward(n, g, buffers):
+        return False
+    for e in fresh:
+        if e in buffers:
+            heappush(heap, (-e.seq, e))
+    return True
 
 
 def _raw_grad(gi: Any, t: Tensor, bshape: tuple = ()) -> Any:
@@ -351,6 +404,7 @@ def _retain(n: Node, g: Tensor, create_graph: bool) -> None:
 
 
 def _release(n: Node) -> None:
+    n.edges  # made from the inputs before they go, for next_functions
     n.inputs = None
     n.ans = None
     if n.ctx is not None:

@@ -4,10 +4,18 @@ A graph edge points from a node to the node of each input (or to the input
 tensor itself when it is a leaf that requires grad). Nodes never reference
 their own output, so graphs hold no reference cycles and are freed by
 reference counting alone.
+
+Edges are not stored when a node is recorded: they follow from its inputs (``edge_of``) and
+are made into a tuple only when a backward pass or a reader first needs them. A tuple per node
+made in the forward pass cost about a quarter of the forward time of a scalar graph, most of
+it in the cyclic garbage collector scanning them. The rare operations that change an input's
+edge afterwards (in-place operations, ``detach_``, setting ``requires_grad``) leave a record
+(``_edge_changes``), so a node always sees the edge its input had when it was recorded.
 """
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_right
 from typing import Any
 
 from ..errors import DiffcliError
@@ -96,32 +104,28 @@ _next_seq = itertools.count().__next__
 class Node:
     """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
 
-    __slots__ = ("prim", "edges", "inputs", "versions", "p", "ans", "origin",
+    __slots__ = ("prim", "_edges", "inputs", "versions", "p", "ans", "origin",
                  "retained", "ctx", "seq", "__weakref__")
 
-    def __init__(self, prim: Prim, edges: tuple, inputs: tuple, p: Any, ans: Any) -> None:
-        # ``inputs`` are tensors, or Python floats for number operands (constants whose edge is
-        # None; ``value_of`` reads either).
-        # Inputs exist before the operations that use them, so every node's seq is larger than
-        # those of the nodes it points to: descending seq is a topological order of any graph.
-        self.seq = _next_seq()
-        self.prim = prim
-        self.edges = edges
-        self.inputs = inputs
-        self.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if state.inplace else None
-        self.p = p
-        self.ans = ans
-        self.origin = state.origin
-        self.retained = None  # weakref to the output tensor after retain_grad()
-        self.ctx = None
+    # Made by ``new_node``: a plain function call costs much less than calling a class.
+
+    def _check_budget_and_origin(self) -> None:
         if state.budget is not None:
             state.budget.tick()
         if state.anomaly and self.origin is None:
             import traceback
-            self.origin = traceback.extract_stack()[:-3]
+            self.origin = traceback.extract_stack()[:-4]
 
     def name(self) -> str:
         return self.prim.name + ("Backward" if self.ctx is not None else "Backward0")
+
+    @property
+    def edges(self) -> tuple:
+        """Per input, the node (or leaf tensor) its gradient goes to, or None."""
+        e = self._edges
+        if e is None:
+            e = self._edges = () if self.inputs is None else edges_of(self.inputs, self.seq)
+        return e
 
     @property
     def released(self) -> bool:
@@ -134,6 +138,76 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+_EDGE_HISTORY: dict = {}  # id(tensor) -> (weak ref, cutoffs, old edges), for the rare changes
+_SELF = object()  # an old edge that was the tensor itself (a strong reference would keep it alive)
+
+
+def edge_of(t: Any, seq: int) -> Any:
+    """Where the gradient for input ``t`` of node number ``seq`` goes, as it was when that node
+    was recorded: ``t``'s grad_fn, ``t`` itself if it is a leaf that requires grad, or None."""
+    if type(t) is float:  # a number operand
+        return None
+    if _EDGE_HISTORY:
+        h = _EDGE_HISTORY.get(id(t))
+        if h is not None:
+            i = bisect_right(h[1], seq)  # the first change after the node was recorded
+            if i < len(h[1]):
+                e = h[2][i]
+                return t if e is _SELF else e
+    return t.grad_fn or (t if t._rg else None)
+
+
+def edges_of(inputs: tuple, seq: int) -> tuple:
+    """``edge_of`` for every input of a node, unrolled for one and two inputs (the hot cases)."""
+    if not _EDGE_HISTORY:
+        if len(inputs) == 2:
+            a, b = inputs
+            return (None if type(a) is float else (a.grad_fn or (a if a._rg else None)),
+                    None if type(b) is float else (b.grad_fn or (b if b._rg else None)))
+        if len(inputs) == 1:
+            a = inputs[0]
+            return (None if type(a) is float else (a.grad_fn or (a if a._rg else None)),)
+    return tuple([edge_of(t, seq) for t in inputs])
+
+
+def _edge_changes(t: "Tensor") -> None:
+    """Call just before ``t``'s grad_fn or requires_grad changes: nodes recorded until now
+    keep the edge ``t`` has now, and later ones see the new one."""
+    key = id(t)
+    h = _EDGE_HISTORY.get(key)
+    if h is None:
+        import weakref
+        h = _EDGE_HISTORY[key] = (weakref.ref(t, lambda _, key=key: _EDGE_HISTORY.pop(key, None)), [], [])
+    old = t.grad_fn or (_SELF if t._rg else None)
+    h[1].append(_next_seq())  # every node recorded so far has a smaller number
+    h[2].append(old)
+
+
+_new_object = object.__new__
+
+
+def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
+    """A node for ``prim`` applied to ``inputs`` (with parameter ``p``; ``ans``, the output's
+    value, when its rules use it)."""
+    n = _new_object(Node)
+    # Inputs exist before the operations that use them, so every node's seq is larger than
+    # those of the nodes it points to: descending seq is a topological order of any graph.
+    n.seq = _next_seq()
+    n.prim = prim
+    n._edges = None  # made when first needed (see the module's docstring)
+    # tensors, or Python floats for number operands (constants, edge None; value_of reads either)
+    n.inputs = inputs
+    n.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if state.inplace else None
+    n.p = p
+    n.ans = ans
+    n.origin = state.origin
+    n.retained = None  # weakref to the output tensor after retain_grad()
+    n.ctx = None  # a custom Function's context
+    if state.budget is not None or state.anomaly:
+        n._check_budget_and_origin()
+    return n
 
 
 class _AccumulateGrad:
@@ -156,17 +230,28 @@ class _AccumulateGrad:
 class Tensor:
     """An n-dimensional float64 value that can record how it was computed."""
 
-    __slots__ = ("_v", "requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("_v", "_rg", "grad", "grad_fn", "_version", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our operators
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self._v = data if type(data) is float else to_raw(data)
-        self.requires_grad = bool(requires_grad)
+        self._rg = bool(requires_grad)
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._version = 0
 
     # ----- properties -------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        flag = bool(flag)
+        if flag != self._rg and self.grad_fn is None:  # a leaf's edge changes
+            _edge_changes(self)
+        self._rg = flag
+
     @property
     def data(self) -> Any:
         """The value as a numpy array (0-d for scalars)."""
@@ -244,12 +329,14 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same value, cut from the graph."""
         t = Tensor.__new__(Tensor)
-        t._v, t.requires_grad, t.grad, t.grad_fn, t._version = self._v, False, None, None, 0
+        t._v, t._rg, t.grad, t.grad_fn, t._version = self._v, False, None, None, 0
         return t
 
     def detach_(self) -> "Tensor":
+        if self.grad_fn is not None or self._rg:
+            _edge_changes(self)
         self.grad_fn = None
-        self.requires_grad = False
+        self._rg = False
         return self
 
     def retain_grad(self) -> None:
@@ -277,7 +364,7 @@ class Tensor:
             raise DiffcliError("autograd", "a leaf tensor that requires grad cannot be modified in place "
                                "(wrap the update in diffcli.no_grad())")
         old = self.detach()
-        old.requires_grad, old.grad_fn = self.requires_grad, self.grad_fn
+        old._rg, old.grad_fn = self._rg, self.grad_fn
         args = tuple(old if a is self else a for a in args)  # y.add_(y) must not save y itself
         out = apply(prim, (old,) + args, p)
         if shape_of(out._v) != shape_of(self._v):
@@ -285,7 +372,8 @@ class Tensor:
                                f"{shape_of(self._v)} to {shape_of(out._v)}")
         self._v = out._v
         if recording and out.grad_fn is not None:
-            self.grad_fn, self.requires_grad = out.grad_fn, True
+            _edge_changes(self)
+            self.grad_fn, self._rg = out.grad_fn, True
         self._version += 1
         state.inplace += 1
         return self
@@ -328,7 +416,7 @@ def const(value: Any) -> Tensor:
     """A tensor that does not require grad (Python numbers mixed into operations)."""
     t = Tensor.__new__(Tensor)
     t._v = value if type(value) is float else to_raw(value)
-    t.requires_grad, t.grad, t.grad_fn, t._version = False, None, None, 0
+    t._rg, t.grad, t.grad_fn, t._version = False, None, None, 0
     return t
 
 
