@@ -24,7 +24,7 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 def _u(prim: Prim):
     """The user-facing function of a unary primitive."""
-    def f(x): return apply1(prim, x)
+    f = functools.partial(apply1, prim)  # no extra Python frame on the hot path
     f.__name__ = prim.name.lower()
     f.prim = prim
     return f
