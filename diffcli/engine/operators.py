@@ -3,13 +3,20 @@ from __future__ import annotations
 
 
 from . import ops, ops_array
-from .tensor import Tensor, apply2
+from .tensor import Tensor, apply1, apply2
 
 
 def _binary(prim):
     def method(self, other): return apply2(prim, self, other)
     def reflected(self, other): return apply2(prim, other, self)
     return method, reflected
+
+
+def _unary(f):
+    """A unary function as a method (the functions are partials, which do not bind self)."""
+    prim = f.prim
+    def method(self): return apply1(prim, self)
+    return method
 
 
 def _r(f):
@@ -24,9 +31,9 @@ def install() -> None:
     T.__truediv__, T.__rtruediv__ = _binary(ops.DIV)
     T.__pow__, T.__rpow__ = _binary(ops.POW)
     T.__matmul__, T.__rmatmul__ = ops_array.matmul, _r(ops_array.matmul)
-    T.__neg__ = ops.neg
+    T.__neg__ = _unary(ops.neg)
     T.__pos__ = lambda self: self
-    T.__abs__ = ops.abs_
+    T.__abs__ = _unary(ops.abs_)
     T.__lt__, T.__gt__ = _binary(ops.LT)[0], _binary(ops.GT)[0]
     T.__le__, T.__ge__ = _binary(ops.LE)[0], _binary(ops.GE)[0]
     T.__eq__, T.__ne__ = _binary(ops.EQ)[0], _binary(ops.NE)[0]
@@ -41,8 +48,8 @@ def install() -> None:
     T.transpose = lambda self, axes=None: ops_array.transpose(self, axes)
     T.T = property(lambda self: ops_array.transpose(self))
     T.pow = T.__pow__
-    T.exp, T.log, T.sin, T.cos, T.tanh = ops.exp, ops.log, ops.sin, ops.cos, ops.tanh
-    T.sqrt, T.abs, T.relu, T.sigmoid = ops.sqrt, ops.abs_, ops.relu, ops.sigmoid
+    T.exp, T.log, T.sin, T.cos, T.tanh = (_unary(f) for f in (ops.exp, ops.log, ops.sin, ops.cos, ops.tanh))
+    T.sqrt, T.abs, T.relu, T.sigmoid = (_unary(f) for f in (ops.sqrt, ops.abs_, ops.relu, ops.sigmoid))
     T.norm = ops_array.norm
     T.clone = lambda self: ops.mul(self, 1.0)
 

@@ -114,7 +114,7 @@ class Node:
             state.budget.tick()
         if state.anomaly and self.origin is None:
             import traceback
-            self.origin = traceback.extract_stack()[:-4]
+            self.origin = traceback.extract_stack()  # _origin_text skips the engine's frames
 
     def name(self) -> str:
         return self.prim.name + ("Backward" if self.ctx is not None else "Backward0")
