@@ -6,7 +6,7 @@ from heapq import heapify, heappop, heappush
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from . import blockwise, pool
+from . import blockwise, ops, ops_array, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
 from .tensor import _EDGE_HISTORY, Node, Tensor, const, edges_of, value_of
@@ -150,7 +150,6 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     axis stacks many seeds: one pass gives every row's gradients, each with that axis
     first. When a primitive on the way has no batched rule it returns None instead.
     """
-    from . import ops, ops_array
     if retain_graph is None:
         retain_graph = create_graph
     buffers: dict = {}  # Node or leaf Tensor -> the sum of the gradients that reached it

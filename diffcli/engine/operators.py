@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 
-from . import ops, ops_array
+from typing import Any
+
+from . import graph, ops, ops_array
 from .tensor import Tensor, apply1, apply2
+
+
+def backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate d(self)/d(leaf), contracted with ``gradient``, into each leaf's ``.grad``."""
+    graph.backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
 
 
 def _binary(prim):
@@ -25,6 +33,7 @@ def _r(f):
 
 def install() -> None:
     T = Tensor
+    T.backward = backward
     T.__add__, T.__radd__ = _binary(ops.ADD)
     T.__sub__, T.__rsub__ = _binary(ops.SUB)
     T.__mul__, T.__rmul__ = _binary(ops.MUL)

@@ -319,12 +319,7 @@ class Tensor:
             ", requires_grad=True" if self.requires_grad else "")
         return f"tensor({body}{extra})"
 
-    # ----- autograd ---------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf), contracted with ``gradient``, into each leaf's ``.grad``."""
-        from .graph import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph)
+    # ----- autograd (backward() comes from operators.py: graph.py imports this module) -----
 
     def detach(self) -> "Tensor":
         """The same value, cut from the graph."""
