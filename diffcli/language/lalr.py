@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+from operator import itemgetter
 from typing import Any
 
 from .grammar import grammar_text
@@ -286,9 +287,12 @@ def _make_callback(builder: Any, rule: list) -> Any:
         idx = [i for i, _ in include]
         if idx == list(range(size)) and not (expand1 and size == 1):
             return method  # every child kept, in order: the common case, no wrapper
-        if expand1:
-            return lambda *children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
-        return lambda *children: method(*[children[i] for i in idx])
+        if expand1 and len(idx) == 1:
+            return lambda *children: children[idx[0]]
+        pick = itemgetter(*idx)  # a tuple of the kept children (one child alone when len(idx) == 1)
+        if len(idx) == 1:
+            return lambda *children: method(pick(children))
+        return lambda *children: method(*pick(children))
 
     if name is None and include and include[0][0] in splice and include[0][1] == 0 and not append_none:
         # a left-recursive helper (lark's __x_star_n): extend the list it already built, in
