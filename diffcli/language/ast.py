@@ -38,6 +38,32 @@ class Expr:
         return f"Expr({self.kind}, {self.value!r}, {len(self.args)} args, {self.span})"
 
 
+_new = object.__new__
+
+
+def leaf(kind: str, value: Any, span: tuple[int, int]) -> Expr:
+    """A node without children (a number or a name), built without __init__'s general work:
+    the parser makes one for most tokens."""
+    e = _new(Expr)
+    e.kind, e.value, e.args, e.kwargs, e.span, e.depth = kind, value, (), (), span, 1
+    return e
+
+
+def binary(kind: str, value: Any, a: Expr, b: Expr, span: tuple[int, int]) -> Expr:
+    """A node of two children (an operator), built like ``leaf``."""
+    e = _new(Expr)
+    e.kind, e.value, e.args, e.kwargs, e.span = kind, value, (a, b), (), span
+    e.depth = (a.depth if a.depth > b.depth else b.depth) + 1
+    return e
+
+
+def unary(kind: str, value: Any, a: Expr, span: tuple[int, int]) -> Expr:
+    """A node of one child (a sign, parentheses), built like ``leaf``."""
+    e = _new(Expr)
+    e.kind, e.value, e.args, e.kwargs, e.span, e.depth = kind, value, (a,), (), span, a.depth + 1
+    return e
+
+
 class Definition(Record):
     """``name(params) = body``, optionally ``with grad(g) = rule, ...`` (one per parameter)."""
     FIELDS = ("name", "params", "body", "span", "grad_name", "grad_rules", "source")

@@ -19,7 +19,7 @@ from .limits import Limits
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
-_VALUES = (E.Tensor, slice)  # what an operation accepts
+_VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
 _OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
             "@": "matrix product"}
 
@@ -63,14 +63,18 @@ class Evaluator:
                 self._step(expr, env_, src, phase, stack, values)
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
-        return values[-1]
+        v = values[-1]
+        return E.const(v) if type(v) is float else v
 
     def _step(self, expr: Expr, env_: dict, src: str, phase: int, stack: list, values: list) -> None:
-        """One step of the evaluation loop: push the children, or combine their values."""
+        """One step of the evaluation loop: push the children, or combine their values.
+
+        A number literal's value is its float: the engine's binary operations take floats as
+        operands (and save them as floats); every other use makes it a tensor (_tensors)."""
         kind = expr.kind
         if phase == 0:
             if kind == "num":
-                values.append(E.const(expr.value))
+                values.append(expr.value)
             elif kind == "name":
                 values.append(self._lookup(expr, env_, src))
             elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
@@ -79,16 +83,22 @@ class Evaluator:
                 stack.append((expr.args[0], env_, src, 0))
             else:
                 stack.append((expr, env_, src, 1))
-                for k in reversed(expr.kwargs):
-                    stack.append((k[1], env_, src, 0))
+                if expr.kwargs:
+                    for k in reversed(expr.kwargs):
+                        stack.append((k[1], env_, src, 0))
                 for a in reversed(expr.args):
                     if a is not None:
                         stack.append((a, env_, src, 0))
             return
         if phase == 2:  # a user function's body has been evaluated
             return
+        if kind == "binary" and expr.value != "@":  # the common case: both operands as they are
+            args = values[-2:]
+            del values[-2:]
+            values.append(self._op(expr, src, _BINARY[expr.value], args))
+            return
         n = len(expr.args) - expr.args.count(None) + len(expr.kwargs)  # a slice's missing bounds are None
-        args = values[len(values) - n:] if n else []
+        args = _tensors(values[len(values) - n:]) if n else []
         del values[len(values) - n:]
         if kind == "call" and expr.value in self.defs:
             d = self.defs[expr.value]
@@ -168,7 +178,7 @@ class Evaluator:
         return out
 
     def _note_nonfinite(self, expr: Expr, src: str, args: list, v: Any) -> None:
-        inputs = [a._v for a in args if isinstance(a, E.Tensor)]
+        inputs = [a if type(a) is float else a._v for a in args if isinstance(a, (E.Tensor, float))]
         if has_nan(v):
             if not any(has_nan(a) for a in inputs):
                 what = "finite inputs" if all(all_finite(a) for a in inputs) else "its inputs"
@@ -181,7 +191,7 @@ class Evaluator:
         if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
-            hit = rule[0](*[a._v for a in args])
+            hit = rule[0](*[a if type(a) is float else a._v for a in args])
             hit = hit if type(hit) is bool else bool(np.any(hit))  # scalars: no numpy import
         except Exception:  # noqa: BLE001 - a kink check never stops evaluation
             return
@@ -316,6 +326,14 @@ class Evaluator:
         finally:
             self._diff_depth -= max(order, 1)
 
+
+
+def _tensors(values: list) -> list:
+    """Number literals' floats made tensors, for every operation but the binary ones."""
+    for v in values:
+        if type(v) is float:
+            return [E.const(x) if type(x) is float else x for x in values]
+    return values
 
 
 def _text(expr: Expr, src: str) -> str:

@@ -13,13 +13,16 @@ import hashlib
 import json
 import os
 import re
+from operator import itemgetter
 from typing import Any
 
 from .grammar import grammar_text
 
 FORMAT = 1
 _FAILED = "__FAILED"  # the lexer's group for a character that starts no token
-_ERROR = 1 << 30  # the driver's action for a token the state does not accept (above every state)
+_END = "__END"  # the lexer's group for the end of the text (the parser's $END)
+_SHIFT_REDUCE = 1 << 20  # + rule: the driver's action that shifts a token and reduces at once (above every state)
+_ERROR = 1 << 30  # the driver's action for a token the state does not accept (above every shift-reduce)
 
 
 class Tok:
@@ -62,7 +65,8 @@ class Tables:
         self.rules = data["rules"]  # [origin, length, callback, expand1, include, append_none, splice]
         self.passthrough = [r[1] == 1 and r[3] and r[4] == [[0, 0]] and not r[5] and not r[6] for r in self.rules]
         self.origin = [r[0] for r in self.rules]
-        # the driver's view: terminal -> shift target (>= 0) or -(rule + 1); nonterminal -> goto state
+        # the driver's view: terminal -> shift target (>= 0), -(rule + 1), or a shift-reduce
+        # (see _shift_reduce); nonterminal -> goto state
         self.actions = [{k: (v[1] if v[0] else -v[1] - 1) for k, v in row.items() if k.isupper() or k == "$END"}
                         for row in self.states]
         self.gotos = [{k: v[1] for k, v in row.items() if not (k.isupper() or k == "$END")}
@@ -72,55 +76,94 @@ class Tables:
         self.end = data["end"]
         self.keywords = data["keywords"]
         self.ignore = set(data["ignore"])
-        # Each terminal's name is an empty group after its pattern: an alternative that starts
-        # with a literal or a character set is then skipped at once when its first character
-        # differs (re's fast path, which a group around the pattern defeats). Every position
-        # matches: a character no terminal starts with is the _FAILED group, so finditer walks
-        # the text without gaps.
-        self.master = re.compile("|".join(f"(?:{r})(?P<{n}>)" for n, r in data["terminals"])
-                                 + f"|(?s:.)(?P<{_FAILED}>)")
+        # One regular expression lexes: the ignored text first (possessive: never given back),
+        # then the empty group 1 where the token starts, and one alternative per terminal, in
+        # the grammar's order (a group around them would be the last to close, hiding the
+        # terminal's name from lastgroup). This assumes that
+        # no terminal starts like ignored text (they are spaces and comments). Each terminal's
+        # name is an empty group after its pattern: an alternative that starts with a literal
+        # or a character set is then skipped at once when its first character differs (re's
+        # fast path, which a group around the pattern defeats). Every position matches: a
+        # character no terminal starts with is the _FAILED group and the end of the text the
+        # _END group, so finditer walks the text without gaps and ends with the end token.
+        ignored = "|".join(f"(?:{r})" for n, r in data["terminals"] if n in self.ignore) or "(?!)"
+        terminals = "|".join(f"(?:{r})(?P<{n}>)" for n, r in data["terminals"] if n not in self.ignore)
+        self.scanner = re.compile(f"(?:{ignored})*+()(?:{terminals}|(?s:.)(?P<{_FAILED}>)|\\Z(?P<{_END}>))")
+        for row in self.actions:  # the driver sees the end of the text by its group's name
+            if "$END" in row:
+                row[_END] = row["$END"]
+        self._shift_reduce()
+
+    def _shift_reduce(self) -> None:
+        """A shift into a state whose only action is to reduce by one rule becomes one action
+        (coded _SHIFT_REDUCE + rule): a number, or a closing parenthesis, is reduced as it is
+        read instead of at the next token. A syntax error is still found at the same token:
+        that state reduces whatever comes next."""
+        for row in self.actions:
+            for term, act in row.items():
+                if not 0 <= act < _SHIFT_REDUCE or self.gotos[act]:
+                    continue
+                targets = set(self.actions[act].values())
+                if len(targets) == 1:
+                    (only,) = targets
+                    if only < 0 and not self.passthrough[~only]:
+                        row[term] = _SHIFT_REDUCE + ~only
 
     # ---------------------------------------------------------------- lexing
     def tokens(self, text: str) -> list[Tok]:
-        ignore, kw = self.ignore, self.keywords
+        """The tokens of ``text`` (without the end); ParseFailure at a character that starts none."""
+        kw = self.keywords
         out = []
-        append = out.append
-        for m in self.master.finditer(text):
+        for m in self.scanner.finditer(text):
             typ = m.lastgroup
-            if typ in ignore:
-                continue
-            start, end = m.span()
+            start, end = m.end(1), m.end()
+            if typ == _END:
+                break
             if typ == _FAILED:
                 raise ParseFailure(start, None, text[start], [], self)
-            val = m.group()
+            val = text[start:end]
             if typ == "NAME" and val in kw:
                 typ = kw[val]
-            append(Tok(typ, val, start, end))
+            out.append(Tok(typ, val, start, end))
         return out
 
     # ---------------------------------------------------------------- parsing
     def parse(self, text: str, start: str, builder: Any, tick: Any = None) -> Any:
-        """Parse ``text``; ``tick`` (if given) is called every 4096 tokens, to enforce a time limit."""
-        toks = self.tokens(text)
-        toks.append(Tok("$END", "", len(text), len(text)))
-        stack = [self.start[start]]
-        values: list = []
-        for first in range(0, len(toks), 4096):
-            if first and tick is not None:
-                tick()
-            done = self._run(toks[first:first + 4096], stack, values, start, builder)
-            if done:
-                return values[-1]
-        raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+        """Parse ``text``; ``tick`` (if given) is called every 4096 tokens, to enforce a time limit.
 
-    def _run(self, toks: list, stack: list, values: list, start: str, builder: Any) -> bool:
-        """Drive the tables over ``toks``; True once the start rule is complete."""
+        Tokens are read as the parse goes; a character that starts no token is still the
+        error reported, wherever it is, as if the whole text had been lexed first."""
+        try:
+            return self._run(text, start, builder, tick)
+        except Exception:
+            self._check_lexing(text)
+            raise
+
+    def _check_lexing(self, text: str) -> None:
+        """ParseFailure at the first character of ``text`` that starts no token, if any."""
+        for m in self.scanner.finditer(text):
+            if m.lastgroup == _FAILED:
+                start = m.end(1)
+                raise ParseFailure(start, None, text[start], [], self)
+
+    def _run(self, text: str, start: str, builder: Any, tick: Any) -> Any:
+        """Lex ``text`` and drive the tables over its tokens; the start rule's value."""
         rules = self._rules(builder)
-        actions, gotos, chains = self.actions, self.gotos, self.chains
+        actions, gotos, chains, kw = self.actions, self.gotos, self.chains, self.keywords
         end_state = self.end[start]
-        for tok in toks:
-            typ = tok.type
-            top = stack[-1]
+        top = self.start[start]
+        stack = [top]
+        values: list = []
+        new = object.__new__
+        count = 0
+        for m in self.scanner.finditer(text):
+            typ = m.lastgroup
+            pos, end = m.end(1), m.end()
+            if typ == "NAME" and text[pos:end] in kw:
+                typ = kw[text[pos:end]]
+            count += 1
+            if not count & 4095 and tick is not None:
+                tick()
             act = actions[top].get(typ, _ERROR)
             while act < 0:  # reduce by rule ~act, as often as the token asks
                 through, size, fn, origin = rules[~act]
@@ -143,14 +186,38 @@ class Tables:
                         values.append(fn())
                     top = gotos[stack[-1]][origin]
                     stack.append(top)
-                if top == end_state and typ == "$END":
-                    return True
+                if top == end_state and typ == _END:
+                    return values[-1]
                 act = actions[top].get(typ, _ERROR)
             if act == _ERROR:
-                raise ParseFailure(tok.start_pos, tok, None, stack, self)
-            stack.append(act)
-            values.append(tok)
-        return False
+                raise self._failure(typ, text, pos, end, stack)
+            tok = new(Tok)  # Tok's fields set here: cheaper than a call to its __init__
+            tok.type, tok.value, tok.start_pos, tok.end_pos = typ, text[pos:end], pos, end
+            if act < _SHIFT_REDUCE:
+                stack.append(act)
+                values.append(tok)
+                top = act
+                continue
+            _, size, fn, origin = rules[act - _SHIFT_REDUCE]
+            if size == 1:
+                values.append(fn(tok))
+            else:  # the token completes the rule: its other children are on the stack
+                keep = len(values) - size + 1
+                children = values[keep:]
+                children.append(tok)
+                del values[keep:]
+                del stack[keep + 1:]
+                values.append(fn(*children))
+            top = gotos[stack[-1]][origin]
+            stack.append(top)
+        raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
+
+    def _failure(self, typ: str, text: str, pos: int, end: int, stack: list) -> ParseFailure:
+        if typ == _FAILED:
+            return ParseFailure(pos, None, text[pos], [], self)
+        if typ == _END:
+            return ParseFailure(pos, Tok("$END", "", pos, pos), None, stack, self)
+        return ParseFailure(pos, Tok(typ, text[pos:end], pos, end), None, stack, self)
 
     def _chain(self, below: int, top: int, terminal: str) -> int:
         """The top state after every one-child reduction ``terminal`` triggers in a row over
@@ -220,9 +287,12 @@ def _make_callback(builder: Any, rule: list) -> Any:
         idx = [i for i, _ in include]
         if idx == list(range(size)) and not (expand1 and size == 1):
             return method  # every child kept, in order: the common case, no wrapper
-        if expand1:
-            return lambda *children: (children[idx[0]] if len(idx) == 1 else method(*[children[i] for i in idx]))
-        return lambda *children: method(*[children[i] for i in idx])
+        if expand1 and len(idx) == 1:
+            return lambda *children: children[idx[0]]
+        pick = itemgetter(*idx)  # a tuple of the kept children (one child alone when len(idx) == 1)
+        if len(idx) == 1:
+            return lambda *children: method(pick(children))
+        return lambda *children: method(*pick(children))
 
     if name is None and include and include[0][0] in splice and include[0][1] == 0 and not append_none:
         # a left-recursive helper (lark's __x_star_n): extend the list it already built, in

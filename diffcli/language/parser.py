@@ -6,7 +6,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import DiffcliError, line_col
-from .ast import Assign, Binding, Definition, Expr, Program
+from .ast import Assign, Binding, Definition, Expr, Program, binary, leaf, unary
 from .lalr import ParseFailure, load_tables
 
 _TABLES: Any = None
@@ -32,38 +32,35 @@ def _builder():
         """Each method builds one kind of node; names match the grammar's aliases."""
 
         def number(self, tok):
-            return Expr("num", float(tok.value), (), (tok.start_pos, tok.end_pos))
+            return leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
 
         def name(self, tok):
-            return Expr("name", tok.value, (), (tok.start_pos, tok.end_pos))
+            return leaf("name", tok.value, (tok.start_pos, tok.end_pos))
 
         def _bin(op):  # noqa: N805
             def f(self, a, b):
-                return Expr("binary", op, (a, b), (a.span[0], b.span[1]))
+                return binary("binary", op, a, b, (a.span[0], b.span[1]))
+            return f
+
+        def _bin_tok(op):  # noqa: N805  (the operator is a named terminal: the rule keeps it)
+            def f(self, a, tok, b):
+                return binary("binary", op, a, b, (a.span[0], b.span[1]))
             return f
 
         mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
-
-        def add(self, a, op, b):
-            return Expr("binary", "+", (a, b), (a.span[0], b.span[1]))
-
-        def sub(self, a, op, b):
-            return Expr("binary", "-", (a, b), (a.span[0], b.span[1]))
-
-        def pow(self, a, tok, b):
-            return Expr("binary", "^", (a, b), (a.span[0], b.span[1]))
+        add, sub, pow = _bin_tok("+"), _bin_tok("-"), _bin_tok("^")
 
         def compare(self, a, tok, b):
-            return Expr("binary", tok.value, (a, b), (a.span[0], b.span[1]))
+            return binary("binary", tok.value, a, b, (a.span[0], b.span[1]))
 
         def neg(self, op, a):
-            return Expr("unary", "-", (a,), (op.start_pos, a.span[1]))
+            return unary("unary", "-", a, (op.start_pos, a.span[1]))
 
         def pos(self, op, a):
-            return Expr("unary", "+", (a,), (op.start_pos, a.span[1]))
+            return unary("unary", "+", a, (op.start_pos, a.span[1]))
 
         def group(self, lp, e, rp):
-            return Expr("group", None, (e,), (lp.start_pos, rp.end_pos))
+            return unary("group", None, e, (lp.start_pos, rp.end_pos))
 
         def tensor(self, lb, *items):
             rb = items[-1]
