@@ -37,9 +37,9 @@ def _seed(t: Tensor, g: Any) -> Tensor:
     return g
 
 
-def _toposort(roots: list[Node], leaf_ids: set | None = None) -> tuple[list[Node], bool]:
-    """Nodes reachable from ``roots``, every consumer before what it consumes (newest first),
-    and whether every leaf reached is in ``leaf_ids``."""
+def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = True) -> tuple[Any, bool]:
+    """Nodes reachable from ``roots``, every consumer before what it consumes (newest first;
+    with ``ordered=False``, a set), and whether every leaf reached is in ``leaf_ids``."""
     seen = set(roots)
     stack = list(roots)
     only_wanted = True
@@ -69,24 +69,33 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None) -> tuple[list[Node
                     stack.append(e)
             elif e is not None and (leaf_ids is None or id(e) not in leaf_ids):
                 only_wanted = False
-    return sorted(seen, key=_SEQ, reverse=True), only_wanted
+    return (sorted(seen, key=_SEQ, reverse=True) if ordered else seen), only_wanted
 
 
 _SEQ = operator.attrgetter("seq")
 
 
-def _plan(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, target_nodes: dict) -> tuple:
+def _plan(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, target_nodes: dict,
+          fast: bool = False) -> tuple:
     """(order, needed nodes, target leaf ids) of a pass; kept in ``plan`` for the next pass over
-    the same graph and inputs (Jacobian rows)."""
+    the same graph and inputs (Jacobian rows). With ``fast`` (the heap-ordered pass may run),
+    the order is None when every node is needed: that pass does not use it."""
     if plan:
         return plan["order"], plan["need"], plan["leaf_ids"]
     need = leaf_ids = None
     if inputs is not None:
-        leaf_ids = {id(t) for t in inputs if t.grad_fn is None}
-    order, only_wanted = _toposort(root_nodes, leaf_ids)
+        leaf_ids = set()
+        for t in inputs:
+            if t.grad_fn is None:
+                leaf_ids.add(id(t))
+    reached, only_wanted = _toposort(root_nodes, leaf_ids, ordered=not fast)
+    order = reached
     # Every node leads to some leaf; when all of those are wanted, every node is needed.
     if inputs is not None and (target_nodes or not only_wanted):
+        order = sorted(reached, key=_SEQ, reverse=True) if fast else reached
         need = _needed(order, set(target_nodes), leaf_ids)
+    elif fast:
+        order = None
     if plan is not None:
         plan.update(order=order, need=need, leaf_ids=leaf_ids)
     return order, need, leaf_ids
@@ -164,11 +173,14 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     root_nodes = []
     seeds = seeds if seeds is not None else [None] * len(roots)
     for t, sd in zip(roots, seeds):
-        g = const(sd) if batch else _seed(t, sd)
+        if sd is None and not create_graph and type(t._v) is float:
+            g = 1.0  # the common case, without a tensor made only to be unwrapped
+        else:
+            g = const(sd) if batch else _seed(t, sd)
+            g = g if create_graph else g._v
         key = t.grad_fn if t.grad_fn is not None else t
-        if key is t and not t.requires_grad:
+        if key is t and not t._rg:
             continue
-        g = g if create_graph else g._v
         buffers[key] = add(buffers[key], g) if key in buffers else g
         if key is not t:
             root_nodes.append(key)
@@ -179,7 +191,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     if fast and inputs is None and plan is None:
         order, need, leaf_ids = None, None, None
     else:
-        order, need, leaf_ids = _plan(plan, root_nodes, inputs, target_nodes)
+        order, need, leaf_ids = _plan(plan, root_nodes, inputs, target_nodes, fast)
     if batch:
         bshape, nb = shape_of(seeds[0])[:1], 1
     else:
@@ -296,15 +308,21 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
     consumers without a sort of the graph made in advance; nodes no gradient reaches never
     run. (``order``, the sorted graph, is only made when the blockwise pass may take it.)
     """
-    if not (anomaly or check_versions) and any(type(g) is not float for g in buffers.values()):
-        if order is None:
-            order = _toposort(roots)[0]
-        if blockwise.sweep(order, buffers, retain_graph):
-            return True
+    if not (anomaly or check_versions):
+        for g in buffers.values():
+            if type(g) is not float:  # arrays: maybe the blockwise pass
+                if order is None:
+                    order = _toposort(roots)[0]
+                if blockwise.sweep(order, buffers, retain_graph):
+                    return True
+                break
     pop = buffers.pop
     get = buffers.get
-    heap = [(-n.seq, n) for n in set(roots)]
-    heapify(heap)
+    if len(roots) == 1:
+        heap = [(-roots[0].seq, roots[0])]
+    else:
+        heap = [(-n.seq, n) for n in set(roots)]
+        heapify(heap)
     while heap:
         n = heappop(heap)[1]
         g = pop(n)
@@ -446,7 +464,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         if g is None:
             out.append(None if allow_unused else const(zeros_like_raw(t)))
         else:
-            out.append(g if create_graph else g.detach())
+            out.append(g)  # raw results are fresh tensors already cut from any graph
     return tuple(out)
 
 
