@@ -109,10 +109,8 @@ class Node:
 
     # Made by ``new_node``: a plain function call costs much less than calling a class.
 
-    def _check_budget_and_origin(self) -> None:
-        if state.budget is not None:
-            state.budget.tick()
-        if state.anomaly and self.origin is None:
+    def _origin_from_stack(self) -> None:
+        if self.origin is None:
             import traceback
             self.origin = traceback.extract_stack()  # _origin_text skips the engine's frames
 
@@ -205,8 +203,11 @@ def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
     n.origin = state.origin
     n.retained = None  # weakref to the output tensor after retain_grad()
     n.ctx = None  # a custom Function's context
-    if state.budget is not None or state.anomaly:
-        n._check_budget_and_origin()
+    budget = state.budget
+    if budget is not None:  # a size and time limit (the CLI's): counts nodes
+        budget.tick()
+    if state.anomaly:
+        n._origin_from_stack()
     return n
 
 
