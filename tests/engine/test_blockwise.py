@@ -165,3 +165,13 @@ def _blocks_in_child(n):
     seen = []
     parallel.run_blocks(seen.append, n)
     return len(set(seen)), any(t.name == "diffcli-helper" for t in threading.enumerate())
+
+
+def test_squares_match_numpy():
+    """x*x and x**2 run as np.square: bit for bit what multiply and power give."""
+    x = _points()
+    x[7:12] = [np.inf, -np.inf, np.nan, 1e200, 5e-324]
+    for v in (x, x[:1000]):  # blocks on two threads, and one small array
+        assert np.array_equal(parallel.ufunc(np.multiply, (v, v)), v * v, equal_nan=True)
+        assert np.array_equal(parallel.ufunc(np.power, (v, 2.0)), np.power(v, 2.0), equal_nan=True)
+    assert np.array_equal(parallel.ufunc(np.multiply, (x, x.copy())), x * x, equal_nan=True)
