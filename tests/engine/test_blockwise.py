@@ -54,6 +54,8 @@ CASES = {
     "where_sign": lambda x: d.where(x > 0, x * 3.0, d.sign(x)) + d.relu(x),
     "max_clip": lambda x: d.maximum(x, 0.5) + d.clip(x, -1.0, 1.0) + d.minimum(x, x),
     "reuse": lambda x: (x * x) * x - x + x,
+    # a zero gradient against an infinite derivative at x=0 (where, * 0.0): 0, never NaN
+    "zero_times_inf": lambda x: d.where(x > 0, d.sqrt(d.abs(x)), 0.0) + d.log(d.abs(x)) * 0.0,
 }
 
 
@@ -175,3 +177,15 @@ def test_squares_match_numpy():
         assert np.array_equal(parallel.ufunc(np.multiply, (v, v)), v * v, equal_nan=True)
         assert np.array_equal(parallel.ufunc(np.power, (v, 2.0)), np.power(v, 2.0), equal_nan=True)
     assert np.array_equal(parallel.ufunc(np.multiply, (x, x.copy())), x * x, equal_nan=True)
+
+
+def test_deferred_check_redoes_only_blocks_with_nonfinite_leaves(monkeypatch):
+    """gmul's check, deferred to the leaves, reruns the block of x=0 only, and matches the
+    whole-array pass there."""
+    calls = []
+    run = blockwise._run_deferred
+    monkeypatch.setattr(blockwise, "_run_deferred", lambda b, n, redo: (run(b, n, redo), calls.append(list(redo))))
+    x = _points()
+    g = _grads(CASES["zero_times_inf"], x)[1]
+    assert calls == [[(0, 1024)]]  # x[0] is 0.0: the first block
+    assert g[0] == 0.0 and g[1] == 0.0 and np.isfinite(g).all()
