@@ -56,19 +56,21 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
 
     def block(lo: int, hi: int) -> None:
         buf = {k: g[lo:hi] for k, g in seeds.items()}
+        dest = {k: out[lo:hi] for k, out in leaves.items()}  # sums into a leaf go to its gradient
         pop = buf.pop
         for n, step in steps:
             g = pop(n, None)
             if g is not None:
-                _step(step, g, lo, hi, buf)
+                _step(step, g, lo, hi, buf, dest)
         if lo == 0 and not leaves:  # alone: which leaves a gradient reaches does not depend on the values
             leaves.update((k, pool.empty((size,))) for k in buf)
+            dest = {k: out[lo:hi] for k, out in leaves.items()}
         elif buf.keys() - leaves.keys():
             raise RuntimeError("blockwise backward: a rule gave None for some values only")
         clean = True
-        for k, out in leaves.items():
-            v = out[lo:hi]
-            v[...] = buf.get(k, 0.0)
+        for k, v in dest.items():
+            if buf.get(k) is not v:
+                v[...] = buf.get(k, 0.0)
             if deferred and clean:
                 total = v.sum()
                 clean = total - total == 0.0  # no inf or NaN in this leaf's block
@@ -138,8 +140,9 @@ def _flat_step(n: Any, shape: tuple) -> tuple | None:
     return rules, n.edges, args, ans
 
 
-def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
-    """A node's rules on one block, each result summed into ``buf`` as the whole-array pass does."""
+def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict, dest: dict | None = None) -> None:
+    """A node's rules on one block, each result summed into ``buf`` as the whole-array pass does;
+    a sum for a key of ``dest`` is written into its array there."""
     rules, edges, args, ans = step
     vals = [a if type(a) is float else a[lo:hi] for a in args]
     ab = None if ans is None else ans[lo:hi]
@@ -155,7 +158,12 @@ def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
         if type(r) is not float and type(r) is not np.ndarray:
             r = r._v  # a Tensor
         prev = buf.get(e)
-        buf[e] = r if prev is None else prev + r
+        if prev is None:
+            buf[e] = r
+        elif dest and e in dest:
+            buf[e] = np.add(prev, r, out=dest[e])
+        else:
+            buf[e] = prev + r
 
 
 def _run_deferred(block: Any, size: int, redo: list) -> None:
