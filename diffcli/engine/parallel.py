@@ -66,6 +66,10 @@ def _helper(jobs: Any) -> None:
 def run_blocks(fn: Callable[[int], None], n: int) -> None:
     """``fn(i)`` for every i in range(n), on this thread and the helper; returns when all are done."""
     global _QUEUE
+    if n <= 1:  # nothing to share: waking the helper would only cost a hand-off
+        for i in range(n):
+            fn(i)
+        return
     if _QUEUE is None:
         import queue
         _QUEUE = queue.SimpleQueue()
@@ -112,17 +116,26 @@ def ufunc(f: Any, vals: tuple) -> Any:
     if not worth_it(vals):
         return f(*vals)
     shape = pool.result_shape(vals)
-    if shape is None or any(type(v) is not float and v.shape != shape for v in vals):
-        return pool.call(f, vals, shape)  # an operand that broadcasts: numpy on one thread
-    args = [v if type(v) is float else v.reshape(-1) for v in vals]
+    if shape is None:
+        return f(*vals)  # not float64: numpy picks the result type
     out = pool.empty(shape)
-    flat = out.reshape(-1)
     step = BLOCK if f.__name__ in HEAVY else LIGHT_BLOCK
+    if all(type(v) is float or v.shape == shape for v in vals):
+        dest = out.reshape(-1)
+        ops = [(v, False) if type(v) is float else (v.reshape(-1), True) for v in vals]
+    elif len(shape) > 1 and shape[0] > 1 and out.size:
+        # An operand broadcasts: blocks of whole rows, and only the operands that have those
+        # rows are cut (the others broadcast over each block as over the whole).
+        dest = out
+        ops = [(v, type(v) is not float and v.ndim == len(shape) and v.shape[0] == shape[0]) for v in vals]
+        step = max(1, step // (out.size // shape[0]))
+    else:
+        return f(*vals, out=out)
 
     def block(i: int) -> None:
         lo = i * step
         hi = lo + step
-        f(*[a if type(a) is float else a[lo:hi] for a in args], out=flat[lo:hi])
+        f(*[v[lo:hi] if cut else v for v, cut in ops], out=dest[lo:hi])
 
-    run_blocks(block, -(-flat.size // step))
+    run_blocks(block, -(-len(dest) // step))
     return out

@@ -189,3 +189,14 @@ def test_deferred_check_redoes_only_blocks_with_nonfinite_leaves(monkeypatch):
     g = _grads(CASES["zero_times_inf"], x)[1]
     assert calls == [[(0, 1024)]]  # x[0] is 0.0: the first block
     assert g[0] == 0.0 and g[1] == 0.0 and np.isfinite(g).all()
+
+
+def test_big_ufunc_with_a_broadcast_operand():
+    """Blocks of whole rows: the operand without those rows broadcasts over each block."""
+    m, row, col = _points((1000, 300)), _points((300,), seed=6), _points((1000, 1), seed=7)
+    for f, args in ((np.hypot, (m, row)), (np.sin, (m,)), (np.arctan2, (row, m)), (np.multiply, (col, m)),
+                    (np.add, (m, 2.0)), (np.power, (np.abs(m), row[None, :]))):
+        assert np.array_equal(parallel.ufunc(f, args), f(*args), equal_nan=True)
+    wide = _points((2, 100000))  # two rows: one block each
+    assert np.array_equal(parallel.ufunc(np.hypot, (wide, wide[0])), np.hypot(wide, wide[0]), equal_nan=True)
+    assert parallel.ufunc(np.add, (np.ones((N, 1)), np.ones((1, 0)))).shape == (N, 0)
