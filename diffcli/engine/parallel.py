@@ -105,7 +105,8 @@ def _cheaper(f: Any, vals: tuple) -> tuple:
     ``square``, which reads one operand stream instead of two (twice as fast in cache)."""
     if len(vals) == 2:
         a, b = vals
-        if type(a) is np.ndarray and (f is np.multiply and a is b or f is np.power and type(b) is float and b == 2.0):
+        if type(a) is np.ndarray and (f is np.multiply and a is b or f is np.power and type(b) is float
+                                      and b == 2.0 and a.dtype == np.float64):
             return np.square, (a,)  # numpy's own power takes this path for an exponent of 2
     return f, vals
 
