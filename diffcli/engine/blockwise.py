@@ -15,11 +15,19 @@ from .backend import np
 from .tensor import value_of
 
 # Primitives whose every rule is elementwise in (g, ans, *inputs) (ops.py fills this in).
-# A rule that returns None (a zero gradient) must do so whatever the values.
+# A rule that returns None (a zero gradient) must do so whatever the values; and a NaN in g
+# must reach the result, except where ``where`` selects a constant instead (see ``deferred``).
 ELEMENTWISE: set = set()
 # Binary primitives whose rule for y at (x, y) is the rule for x at (y, x).
 SYMMETRIC: set = set()
 _PROBE = 1024  # elements in the first block
+# True while ``sweep`` runs its blocks: gmul then skips its own check (a pass over the block),
+# which only turns the NaN of a zero gradient times an infinite derivative into 0. Such a NaN
+# reaches the leaves, since every rule passes a NaN in g on (where the NaN is dropped, the
+# checked 0 would be dropped too); so a block whose leaf gradients all come out finite is
+# exact as it is, and any other block runs again with the check. One sum per leaf and block
+# instead of one per gmul.
+deferred = False
 
 
 def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
@@ -44,22 +52,32 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
     seeds = {k: g.reshape(-1) for k, g in buffers.items()}
     size = next(iter(seeds.values())).size
     leaves: dict = {}  # leaf tensor -> its whole gradient, filled block by block
+    redo: list = []  # blocks whose leaf gradients are not all finite: again, with gmul checking
 
     def block(lo: int, hi: int) -> None:
         buf = {k: g[lo:hi] for k, g in seeds.items()}
+        dest = {k: out[lo:hi] for k, out in leaves.items()}  # sums into a leaf go to its gradient
         pop = buf.pop
         for n, step in steps:
             g = pop(n, None)
             if g is not None:
-                _step(step, g, lo, hi, buf)
-        if lo == 0:  # alone: which leaves a gradient reaches does not depend on the values
+                _step(step, g, lo, hi, buf, dest)
+        if lo == 0 and not leaves:  # alone: which leaves a gradient reaches does not depend on the values
             leaves.update((k, pool.empty((size,))) for k in buf)
+            dest = {k: out[lo:hi] for k, out in leaves.items()}
         elif buf.keys() - leaves.keys():
             raise RuntimeError("blockwise backward: a rule gave None for some values only")
-        for k, out in leaves.items():
-            out[lo:hi] = buf.get(k, 0.0)
+        clean = True
+        for k, v in dest.items():
+            if buf.get(k) is not v:
+                v[...] = buf.get(k, 0.0)
+            if deferred and clean:
+                total = v.sum()
+                clean = total - total == 0.0  # no inf or NaN in this leaf's block
+        if not clean:
+            redo.append((lo, hi))
 
-    _run(block, size)
+    _run_deferred(block, size, redo)
     buffers.clear()
     buffers.update((k, out.reshape(shape)) for k, out in leaves.items())
     if not retain_graph:
@@ -122,8 +140,9 @@ def _flat_step(n: Any, shape: tuple) -> tuple | None:
     return rules, n.edges, args, ans
 
 
-def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
-    """A node's rules on one block, each result summed into ``buf`` as the whole-array pass does."""
+def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict, dest: dict | None = None) -> None:
+    """A node's rules on one block, each result summed into ``buf`` as the whole-array pass does;
+    a sum for a key of ``dest`` is written into its array there."""
     rules, edges, args, ans = step
     vals = [a if type(a) is float else a[lo:hi] for a in args]
     ab = None if ans is None else ans[lo:hi]
@@ -139,7 +158,25 @@ def _step(step: tuple, g: Any, lo: int, hi: int, buf: dict) -> None:
         if type(r) is not float and type(r) is not np.ndarray:
             r = r._v  # a Tensor
         prev = buf.get(e)
-        buf[e] = r if prev is None else prev + r
+        if prev is None:
+            buf[e] = r
+        elif dest and e in dest:
+            buf[e] = np.add(prev, r, out=dest[e])
+        else:
+            buf[e] = prev + r
+
+
+def _run_deferred(block: Any, size: int, redo: list) -> None:
+    """``_run`` with gmul's check deferred to the leaves; then the blocks in ``redo`` again,
+    with it."""
+    global deferred
+    deferred = True
+    try:
+        _run(block, size)
+    finally:
+        deferred = False
+    for lo, hi in redo[:]:
+        block(lo, hi)
 
 
 def _run(block: Any, size: int) -> None:

@@ -14,7 +14,7 @@ import functools
 import math
 import operator
 
-from . import blockwise, pool
+from . import blockwise, parallel
 from .backend import all_finite, np, size_of
 from .tensor import Prim, Tensor, apply, apply1, apply2
 
@@ -69,7 +69,9 @@ POW = Prim("Pow", _pow_scalar, "power", (
 
 
 def _gmul_array(g, d):
-    out = pool.call(np.multiply, (g, d))  # memory-bound: a second thread does not make it faster
+    out = parallel.ufunc(np.multiply, (g, d))
+    if blockwise.deferred:  # the blockwise pass checks the leaves' gradients instead
+        return out
     # Only a zero g against a non-finite d needs fixing: look at the smaller operand first
     # (in a batched backward pass, the one without the batch axis).
     clean = all_finite(d) if size_of(d) <= size_of(g) else bool(np.all(g != 0))

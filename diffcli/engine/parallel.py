@@ -16,8 +16,10 @@ from .backend import np
 
 MIN_ELEMENTS = 1 << 17  # below this, a thread hand-off costs more than it saves
 BLOCK = 1 << 15  # elements per block: a few float64 operands of one block stay in L2
-# Ufuncs that cost several times a pass over memory (numpy has no SIMD float64 sin or cos);
-# the others (+, *, exp, sqrt...) are bound by memory bandwidth, which a second core does not add.
+# Ufuncs that cost several times a pass over memory (numpy has no SIMD float64 sin or cos) run
+# on blocks of BLOCK elements; the others (+, *, exp, sqrt...), bound by memory bandwidth, on
+# larger blocks: fewer hand-offs, and a second core still adds some bandwidth.
+LIGHT_BLOCK = 1 << 17
 HEAVY = frozenset(["sin", "cos", "tan", "arccos", "sinh", "tanh", "arctan", "arctan2", "arcsinh",
                    "arccosh", "arctanh", "log1p", "hypot", "power"])
 
@@ -64,6 +66,10 @@ def _helper(jobs: Any) -> None:
 def run_blocks(fn: Callable[[int], None], n: int) -> None:
     """``fn(i)`` for every i in range(n), on this thread and the helper; returns when all are done."""
     global _QUEUE
+    if n <= 1:  # nothing to share: waking the helper would only cost a hand-off
+        for i in range(n):
+            fn(i)
+        return
     if _QUEUE is None:
         import queue
         _QUEUE = queue.SimpleQueue()
@@ -94,19 +100,43 @@ def worth_it(vals: tuple) -> bool:
     return False
 
 
+def _cheaper(f: Any, vals: tuple) -> tuple:
+    """(ufunc, operands) giving ``f(*vals)`` bit for bit with less work: x*x and x**2 as
+    ``square``, which reads one operand stream instead of two (twice as fast in cache)."""
+    if len(vals) == 2:
+        a, b = vals
+        if type(a) is np.ndarray and (f is np.multiply and a is b or f is np.power and type(b) is float
+                                      and b == 2.0 and a.dtype == np.float64):
+            return np.square, (a,)  # numpy's own power takes this path for an exponent of 2
+    return f, vals
+
+
 def ufunc(f: Any, vals: tuple) -> Any:
-    """``f(*vals)`` for a numpy ufunc; a costly one on big arrays runs block by block on two threads."""
+    """``f(*vals)`` for a numpy ufunc; on big arrays, block by block on two threads."""
+    f, vals = _cheaper(f, vals)
+    if not worth_it(vals):
+        return f(*vals)
     shape = pool.result_shape(vals)
-    if f.__name__ not in HEAVY or shape is None or any(type(v) is not float and v.shape != shape for v in vals):
-        return pool.call(f, vals, shape)  # memory-bound, or an operand that broadcasts: numpy on one thread
-    args = [v if type(v) is float else v.reshape(-1) for v in vals]
+    if shape is None:
+        return f(*vals)  # not float64: numpy picks the result type
     out = pool.empty(shape)
-    flat = out.reshape(-1)
+    step = BLOCK if f.__name__ in HEAVY else LIGHT_BLOCK
+    if all(type(v) is float or v.shape == shape for v in vals):
+        dest = out.reshape(-1)
+        ops = [(v, False) if type(v) is float else (v.reshape(-1), True) for v in vals]
+    elif len(shape) > 1 and shape[0] > 1 and out.size:
+        # An operand broadcasts: blocks of whole rows, and only the operands that have those
+        # rows are cut (the others broadcast over each block as over the whole).
+        dest = out
+        ops = [(v, type(v) is not float and v.ndim == len(shape) and v.shape[0] == shape[0]) for v in vals]
+        step = max(1, step // (out.size // shape[0]))
+    else:
+        return f(*vals, out=out)
 
     def block(i: int) -> None:
-        lo = i * BLOCK
-        hi = lo + BLOCK
-        f(*[a if type(a) is float else a[lo:hi] for a in args], out=flat[lo:hi])
+        lo = i * step
+        hi = lo + step
+        f(*[v[lo:hi] if cut else v for v, cut in ops], out=dest[lo:hi])
 
-    run_blocks(block, -(-flat.size // BLOCK))
+    run_blocks(block, -(-len(dest) // step))
     return out

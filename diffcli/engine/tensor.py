@@ -75,7 +75,7 @@ class Prim:
         try:
             if self.has_param:
                 out = f(*vals, p)
-            elif type(f) is np.ufunc and parallel.worth_it(vals):
+            elif type(f) is np.ufunc:
                 out = parallel.ufunc(f, vals)
             else:
                 out = f(*vals)

@@ -54,6 +54,8 @@ CASES = {
     "where_sign": lambda x: d.where(x > 0, x * 3.0, d.sign(x)) + d.relu(x),
     "max_clip": lambda x: d.maximum(x, 0.5) + d.clip(x, -1.0, 1.0) + d.minimum(x, x),
     "reuse": lambda x: (x * x) * x - x + x,
+    # a zero gradient against an infinite derivative at x=0 (where, * 0.0): 0, never NaN
+    "zero_times_inf": lambda x: d.where(x > 0, d.sqrt(d.abs(x)), 0.0) + d.log(d.abs(x)) * 0.0,
 }
 
 
@@ -165,3 +167,36 @@ def _blocks_in_child(n):
     seen = []
     parallel.run_blocks(seen.append, n)
     return len(set(seen)), any(t.name == "diffcli-helper" for t in threading.enumerate())
+
+
+def test_squares_match_numpy():
+    """x*x and x**2 run as np.square: bit for bit what multiply and power give."""
+    x = _points()
+    x[7:12] = [np.inf, -np.inf, np.nan, 1e200, 5e-324]
+    for v in (x, x[:1000]):  # blocks on two threads, and one small array
+        assert np.array_equal(parallel.ufunc(np.multiply, (v, v)), v * v, equal_nan=True)
+        assert np.array_equal(parallel.ufunc(np.power, (v, 2.0)), np.power(v, 2.0), equal_nan=True)
+    assert np.array_equal(parallel.ufunc(np.multiply, (x, x.copy())), x * x, equal_nan=True)
+
+
+def test_deferred_check_redoes_only_blocks_with_nonfinite_leaves(monkeypatch):
+    """gmul's check, deferred to the leaves, reruns the block of x=0 only, and matches the
+    whole-array pass there."""
+    calls = []
+    run = blockwise._run_deferred
+    monkeypatch.setattr(blockwise, "_run_deferred", lambda b, n, redo: (run(b, n, redo), calls.append(list(redo))))
+    x = _points()
+    g = _grads(CASES["zero_times_inf"], x)[1]
+    assert calls == [[(0, 1024)]]  # x[0] is 0.0: the first block
+    assert g[0] == 0.0 and g[1] == 0.0 and np.isfinite(g).all()
+
+
+def test_big_ufunc_with_a_broadcast_operand():
+    """Blocks of whole rows: the operand without those rows broadcasts over each block."""
+    m, row, col = _points((1000, 300)), _points((300,), seed=6), _points((1000, 1), seed=7)
+    for f, args in ((np.hypot, (m, row)), (np.sin, (m,)), (np.arctan2, (row, m)), (np.multiply, (col, m)),
+                    (np.add, (m, 2.0)), (np.power, (np.abs(m), row[None, :]))):
+        assert np.array_equal(parallel.ufunc(f, args), f(*args), equal_nan=True)
+    wide = _points((2, 100000))  # two rows: one block each
+    assert np.array_equal(parallel.ufunc(np.hypot, (wide, wide[0])), np.hypot(wide, wide[0]), equal_nan=True)
+    assert parallel.ufunc(np.add, (np.ones((N, 1)), np.ones((1, 0)))).shape == (N, 0)
