@@ -5,7 +5,7 @@ import operator
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from . import blockwise, pool
+from . import blockwise, parallel, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
 from .tensor import Node, Tensor, const, value_of
@@ -134,7 +134,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     axis stacks many seeds: one pass gives every row's gradients, each with that axis
     first. When a primitive on the way has no batched rule it returns None instead.
     """
-    from . import ops, ops_array
+    from . import ops, ops_array, ops_index
     if retain_graph is None:
         retain_graph = create_graph
     buffers: dict = {}  # Node or leaf Tensor -> the sum of the gradients that reached it
@@ -145,6 +145,11 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 target_nodes[t.grad_fn] = t
     captured: dict[int, Any] = {}
     add = ops.add if create_graph else _add_raw
+    # In a batched pass: ids of the buffers that are sums this pass allocated and nothing but
+    # ``buffers`` holds yet, so that later gradients can be added into them in place. (An id
+    # leaves the set when its node runs: the rules may then hand the array on.)
+    mine: set = set()
+    add_at = ops_index.ADD_AT if batch and not state.anomaly else {}
 
     root_nodes = []
     seeds = seeds if seeds is not None else [None] * len(roots)
@@ -166,7 +171,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     check_versions = state.inplace
     anomaly = state.anomaly
 
-    prev_grad, prev_origin, prev_raw = state.grad_enabled, state.origin, state.raw
+    prev_grad, prev_origin, prev_raw, prev_batch = state.grad_enabled, state.origin, state.raw, state.batch
     owned = False  # True when every leaf's buffer is an array allocated for it alone
     state.grad_enabled = create_graph
     state.raw = not create_graph
@@ -177,6 +182,8 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
             order = ()
         for n in order:
             g = buffers.pop(n, None)
+            if mine:
+                mine.discard(id(g))
             if need is not None and n not in need:
                 continue
             if g is None:  # nothing reached it: a symbolic zero
@@ -203,6 +210,9 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 state.raw = not create_graph
                 if not create_graph:
                     grads = [None if gi is None else gi._v for gi in grads]
+            elif prim in add_at and _wanted(n.edges[0], need, leaf_ids) and _add_at(
+                    n, g, buffers, mine, bshape, add_at[prim]):
+                grads = ()  # the rule, in place: its result is in the buffer already
             else:
                 if create_graph:
                     args = ins
@@ -236,18 +246,23 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                                        + _origin_text(n.origin))
                     err.origin = n.origin
                     raise err
-                buffers[e] = add(buffers[e], gi) if e in buffers else gi
+                if batch:
+                    _accumulate(buffers, mine, e, gi)
+                else:
+                    buffers[e] = add(buffers[e], gi) if e in buffers else gi
             if not retain_graph:
                 _release(n)
     finally:
         state.grad_enabled, state.origin, state.raw = prev_grad, prev_origin, prev_raw
-        state.batch = 0
+        state.batch = prev_batch
     # What reached the leaves: their gradients (grad) or an addition to .grad (backward).
     for key, g in buffers.items():
         if type(key) is not Tensor:
             continue
-        if not create_graph and type(g) is not float and not owned:
-            g = np.array(g)  # a leaf's own gradient: never shared with a seed or another leaf
+        if not create_graph and type(g) is not float and not owned and not batch:
+            # a leaf's own gradient: never shared with a seed or another leaf (grad_rows, the
+            # only batch caller, copies a batch's gradients into its output at once)
+            g = np.array(g)
         gt = g if create_graph else const(g)
         if inputs is not None:
             captured[id(key)] = gt
@@ -258,6 +273,51 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     if inputs is None:
         return None
     return [captured.get(id(t)) for t in inputs]
+
+
+def _wanted(e: Any, need: set | None, leaf_ids: set | None) -> bool:
+    """Whether the gradient along edge ``e`` is needed (see ``_needed``)."""
+    return e is not None and (need is None or (e in need if type(e) is Node else id(e) in leaf_ids))
+
+
+def _accumulate(buffers: dict, mine: set, e: Any, gi: Any) -> None:
+    """Add a batched gradient into ``buffers[e]``: in place when the buffer is a sum of this
+    pass's own, else into a new array that becomes one."""
+    prev = buffers.get(e)
+    if prev is None:
+        buffers[e] = gi
+    elif id(prev) in mine:
+        np.add(prev, gi, out=prev)
+    else:
+        buffers[e] = total = _add_raw(prev, gi)
+        if type(total) is np.ndarray:
+            mine.add(id(total))
+
+
+def _add_at(n: Node, g: Any, buffers: dict, mine: set, bshape: tuple, at: Any) -> bool:
+    """The rule of an indexing node in a batched pass, in place: ``g`` added into its input's
+    buffer at the index ``at`` gives (ops_index.ADD_AT), instead of into an array of zeros the
+    size of the input that is then added to the buffer. False, with nothing done, when ``at``
+    declines (an index that may hit an element twice): then the rule runs."""
+    idx = at(g, n.p)
+    if idx is None:
+        return False
+    e = n.edges[0]
+    buf = buffers.get(e)
+    if buf is None or id(buf) not in mine:
+        total = pool.empty(bshape + shape_of(value_of(n.inputs[0])))
+        if buf is None:
+            total.fill(0.0)
+            total[idx] = g  # as the rule does: a first gradient is copied, not added to zeros
+            buffers[e] = total
+            mine.add(id(total))
+            return True
+        np.copyto(total, buf)
+        buffers[e] = buf = total
+        mine.add(id(total))
+    part = buf[idx]
+    np.add(part, g, out=part)
+    return True
 
 
 def _add_raw(a: Any, b: Any) -> Any:
@@ -405,6 +465,7 @@ ROW_BUDGET = 1 << 22  # at most this many elements in one batched gradient: 32 M
 # cost of a pass stays small beside its array work.
 CHUNK_ELEMENTS = 1 << 16
 CHUNK_MIN_ROWS = 16
+PARALLEL_CHUNK = 1 << 14  # elements of a chunk's gradient from which two threads take chunks
 
 
 def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
@@ -429,9 +490,12 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
     # Pooled: a Hessian at d=1000 is 8 MB, which a fresh array pays for in page faults each time.
     out = [pool.empty((n,) + t.shape) for t in inputs]
     step = max(1, min(ROW_BUDGET // widest, max(CHUNK_MIN_ROWS, CHUNK_ELEMENTS // widest)))
-    eye = np.zeros((min(step, n), n))  # one array for every chunk's rows of the identity
-    for k in range(0, n, step):
+    eyes = [np.zeros((min(step, n), n))]  # rows of the identity, zero between chunks
+
+    def chunk(i: int) -> None:
+        k = i * step
         m = min(step, n - k)
+        eye = eyes.pop() if eyes else np.zeros((min(step, n), n))  # one per thread at work
         seeds = eye[:m]
         ones = (np.arange(m), np.arange(k, k + m))
         seeds[ones] = 1.0
@@ -440,4 +504,20 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
             o[k:k + m] = 0.0 if g is None else g._v  # rows no gradient reaches are 0
         del res
         seeds[ones] = 0.0  # the pass is over: its results were copied, nothing holds the seeds
+        eyes.append(eye)
+
+    chunks = -(-n // step)
+    if chunks == 1 or step * widest < PARALLEL_CHUNK:
+        for i in range(chunks):
+            chunk(i)
+        return out
+    # Chunks are independent passes over a graph that they only read: two threads take them in
+    # turn (numpy releases the GIL). Every pass sets the same engine state; it is set here
+    # once, so that no pass, ending, can restore another's.
+    saved = state.grad_enabled, state.origin, state.raw, state.batch
+    state.grad_enabled, state.raw, state.batch = False, True, 1
+    try:
+        parallel.run_blocks(chunk, chunks)
+    finally:
+        state.grad_enabled, state.origin, state.raw, state.batch = saved
     return out

@@ -126,6 +126,17 @@ SETITEM = Prim("CopySlices", None, _setitem, (
     lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
 
 
+def _index_add_at(g: Any, idx: Any) -> Any:
+    """Where the batched gradient of ``x[idx]`` adds into the gradient of x; None for an index
+    that may hit an element twice (only basic ones never do)."""
+    return _batched(g, idx) if _basic(idx) else None
+
+
+# The batched pass adds the gradient of an indexing straight into its input's gradient at this
+# index, instead of building the zero array of the rule and adding that (graph._add_at).
+ADD_AT = {GETITEM: _index_add_at}
+
+
 def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]``: numpy's basic indexing; ``m[i]`` is a row."""
     x = _t(x)

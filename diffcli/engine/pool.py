@@ -9,18 +9,31 @@ size. Reference counts make that exact: a tensor, a view, a user's ``.numpy()`` 
 buffer that still holds an array keeps it out of reach.
 
 At most ``LIMIT_BYTES`` are kept (arrays above that are never pooled); ``clear()`` lets go of all.
+Two threads may take arrays at once (grad_rows runs row chunks on both cores): a lock makes the
+check that an array is free and the handing out of it one step.
 """
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from typing import Any
 
 from .backend import np
 
 MIN_ELEMENTS = 1 << 17  # 1 MiB: below this, malloc reuses memory well enough by itself
 LIMIT_BYTES = 256 << 20
-_kept: list = []  # the pooled arrays, 1-D float64
+_kept: dict = {}  # size -> the pooled arrays of that many elements, 1-D float64
 _bytes = 0
+_lock = threading.Lock()
+
+
+def _new_lock() -> None:
+    global _lock
+    _lock = threading.Lock()  # a forked child: another thread may have held the parent's
+
+
+os.register_at_fork(after_in_child=_new_lock)
 
 
 def empty(shape: tuple) -> Any:
@@ -32,15 +45,19 @@ def empty(shape: tuple) -> Any:
     if size < MIN_ELEMENTS:
         return np.empty(shape)
     getrefcount = sys.getrefcount
-    for a in _kept:
-        # the pool's list, this loop's variable and getrefcount's argument: nobody else
-        if a.size == size and getrefcount(a) == 3:
-            return a.reshape(shape)
-    a = np.empty(size)
-    if _bytes + a.nbytes <= LIMIT_BYTES:
-        _kept.append(a)
-        _bytes += a.nbytes
-    return a.reshape(shape)
+    with _lock:
+        same = _kept.get(size)
+        if same is None:
+            same = _kept[size] = []
+        for a in same:
+            # the pool's list, this loop's variable and getrefcount's argument: nobody else
+            if getrefcount(a) == 3:
+                return a.reshape(shape)
+        a = np.empty(size)
+        if _bytes + a.nbytes <= LIMIT_BYTES:
+            same.append(a)
+            _bytes += a.nbytes
+        return a.reshape(shape)
 
 
 def zeros(shape: tuple) -> Any:
@@ -80,5 +97,6 @@ def call(f: Any, vals: tuple, shape: tuple | None = None) -> Any:
 def clear() -> None:
     """Let go of every pooled array (those still in use stay alive with their users)."""
     global _bytes
-    _kept.clear()
-    _bytes = 0
+    with _lock:
+        _kept.clear()
+        _bytes = 0
