@@ -69,3 +69,19 @@ def test_small_results_bypass_the_pool():
     x = d.tensor(np.ones(100))
     x * 2.0
     assert not any(pool._kept.values())
+
+
+def test_two_threads_never_get_one_array():
+    import threading
+    held: list = []
+
+    def take():
+        for _ in range(30):
+            held.append(pool.empty((N,)))  # all held: each must be a different array
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({_address(a) for a in held}) == 60
