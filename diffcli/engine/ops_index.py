@@ -119,8 +119,8 @@ def _setitem(x, v, idx):
 
 GETITEM = Prim("Index", None, _getitem, (
     lambda g, a, x, idx: scatter(g, _batched(g, idx), _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
-SCATTER = Prim("IndexPut", None, _scatter, (
-    lambda g, a, x, p: getitem(g, _batched(g, p[0])),), has_param=True, reads=False, batch=True)
+SCATTER = Prim("IndexPut", None, _scatter, (  # (the index is normalised already: no getitem checks)
+    lambda g, a, x, p: apply(GETITEM, (g,), _batched(g, p[0])),), has_param=True, reads=False, batch=True)
 SETITEM = Prim("CopySlices", None, _setitem, (
     lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), _batched(g, idx)),
     lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
