@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .backend import as_array, demote, np, shape_of, size_of, to_raw
-from . import parallel
+from . import parallel, pool
 from .state import state
 
 _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
@@ -69,6 +69,8 @@ class Prim:
                 out = f(*vals, p)
             elif type(f) is np.ufunc and parallel.worth_it(vals):
                 out = parallel.ufunc(f, vals)
+            elif type(f) is np.ufunc:
+                out = pool.call(f, vals)  # a large result in a pooled array (no page faults)
             else:
                 out = f(*vals)
         except ValueError as exc:
