@@ -134,7 +134,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     axis stacks many seeds: one pass gives every row's gradients, each with that axis
     first. When a primitive on the way has no batched rule it returns None instead.
     """
-    from . import ops, ops_array, ops_index
+    from . import ops, ops_array
     if retain_graph is None:
         retain_graph = create_graph
     buffers: dict = {}  # Node or leaf Tensor -> the sum of the gradients that reached it
@@ -145,11 +145,6 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 target_nodes[t.grad_fn] = t
     captured: dict[int, Any] = {}
     add = ops.add if create_graph else _add_raw
-    # In a batched pass: ids of the buffers that are sums this pass allocated and nothing but
-    # ``buffers`` holds yet, so that later gradients can be added into them in place. (An id
-    # leaves the set when its node runs: the rules may then hand the array on.)
-    mine: set = set()
-    add_at = ops_index.ADD_AT if batch and not state.anomaly else {}
 
     root_nodes = []
     seeds = seeds if seeds is not None else [None] * len(roots)
@@ -180,10 +175,12 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
         if not create_graph and need is None and not target_nodes and not batch:
             owned = _sweep_raw(order, buffers, retain_graph, check_versions, anomaly)
             order = ()
+        elif batch and not create_graph and retain_graph:
+            _sweep_batch(order, buffers, need, leaf_ids, target_nodes, captured, bshape,
+                         check_versions, anomaly, plan)
+            order = ()
         for n in order:
             g = buffers.pop(n, None)
-            if mine:
-                mine.discard(id(g))
             if need is not None and n not in need:
                 continue
             if g is None:  # nothing reached it: a symbolic zero
@@ -210,9 +207,6 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 state.raw = not create_graph
                 if not create_graph:
                     grads = [None if gi is None else gi._v for gi in grads]
-            elif prim in add_at and _wanted(n.edges[0], need, leaf_ids) and _add_at(
-                    n, g, buffers, mine, bshape, add_at[prim]):
-                grads = ()  # the rule, in place: its result is in the buffer already
             else:
                 if create_graph:
                     args = ins
@@ -246,10 +240,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                                        + _origin_text(n.origin))
                     err.origin = n.origin
                     raise err
-                if batch:
-                    _accumulate(buffers, mine, e, gi)
-                else:
-                    buffers[e] = add(buffers[e], gi) if e in buffers else gi
+                buffers[e] = add(buffers[e], gi) if e in buffers else gi
             if not retain_graph:
                 _release(n)
     finally:
@@ -278,6 +269,74 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
 def _wanted(e: Any, need: set | None, leaf_ids: set | None) -> bool:
     """Whether the gradient along edge ``e`` is needed (see ``_needed``)."""
     return e is not None and (need is None or (e in need if type(e) is Node else id(e) in leaf_ids))
+
+
+def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | None, target_nodes: dict,
+                 captured: dict, bshape: tuple, check_versions: int, anomaly: bool, plan: dict | None) -> None:
+    """The nodes of a batched pass (grad_rows: raw values with a batch axis first, the graph
+    kept): run's loop without what a batch never meets (create_graph, custom Functions, retained
+    gradients, freeing the graph), with what it can decide once per graph kept in ``plan`` for
+    the next chunk of rows, and sums made in place where the pass owns the buffer."""
+    steps = plan.get("batch_steps") if plan is not None else None
+    if steps is None:
+        steps = _batch_steps(order, need, leaf_ids)
+        if plan is not None:
+            plan["batch_steps"] = steps
+    # ids of the buffers that are sums this pass allocated and that nothing but ``buffers``
+    # holds yet: later gradients are added into them in place. An id leaves the set when its
+    # node runs (the rules may hand the array on).
+    mine: set = set()
+    pop = buffers.pop
+    for n, rules, wanted, at in steps:
+        g = pop(n, None)
+        if g is None:  # nothing reached it: a symbolic zero
+            continue
+        if mine:
+            mine.discard(id(g))
+        ins = n.inputs
+        if ins is None:
+            raise DiffcliError("autograd", _SECOND_BACKWARD)
+        if check_versions:
+            _check_versions(n)
+        if n in target_nodes:
+            captured[id(target_nodes[n])] = const(g)
+            if not any(wanted):
+                continue  # nothing below is wanted
+        state.origin = n.origin
+        if at is not None and not anomaly and _add_at(n, g, buffers, mine, bshape, at):
+            continue  # the rule, in place: its result is in the buffer already
+        args = [value_of(t) for t in ins]
+        has_param = n.prim.has_param
+        for i, e in enumerate(n.edges):
+            if not wanted[i]:
+                continue
+            if type(rules) is not tuple:
+                gi = rules(i, g, n.ans, args, n.p)
+            else:
+                gi = rules[i](g, n.ans, *args, n.p) if has_param else rules[i](g, n.ans, *args)
+            if gi is None:
+                continue
+            gi = _raw_grad(gi, ins[i], bshape)
+            if anomaly and has_nan(gi) and not has_nan(g):
+                err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
+                                   + _origin_text(n.origin))
+                err.origin = n.origin
+                raise err
+            _accumulate(buffers, mine, e, gi)
+
+
+def _batch_steps(order: list, need: set | None, leaf_ids: set | None) -> list:
+    """(node, rules, which edges are wanted, the in-place form of its rule or None) for each
+    node of a batched pass that may be needed."""
+    from . import ops_index
+    steps = []
+    for n in order:
+        if need is not None and n not in need:
+            continue
+        wanted = tuple(_wanted(e, need, leaf_ids) for e in n.edges)
+        at = ops_index.ADD_AT.get(n.prim) if len(wanted) == 1 and wanted[0] else None
+        steps.append((n, n.prim.rules, wanted, at))
+    return steps
 
 
 def _accumulate(buffers: dict, mine: set, e: Any, gi: Any) -> None:
