@@ -357,7 +357,9 @@ def _add_at(n: Node, g: Any, buffers: dict, mine: set, bshape: tuple, at: Any) -
     """The rule of an indexing node in a batched pass, in place: ``g`` added into its input's
     buffer at the index ``at`` gives (ops_index.ADD_AT), instead of into an array of zeros the
     size of the input that is then added to the buffer. False, with nothing done, when ``at``
-    declines (an index that may hit an element twice): then the rule runs."""
+    declines (an index that may hit an element twice): then the rule runs. The sums are the
+    rule's, except that a -0.0 of the buffer outside the index stays -0.0 (adding the rule's
+    0.0 there made it +0.0)."""
     idx = at(g, n.p)
     if idx is None:
         return False
@@ -519,9 +521,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 ROW_BUDGET = 1 << 22  # at most this many elements in one batched gradient: 32 MiB
 # Rows per pass are chosen so one batched gradient stays near this size (512 KiB): every rule then
 # works on arrays in a core's L2 cache, not in memory (at d=1000 a Hessian took half the time in
-# chunks of 64 rows than in one pass of 1000), and the arrays stay small enough for malloc to
-# reuse without page faults. At least CHUNK_MIN_ROWS rows (within ROW_BUDGET), so the Python
-# cost of a pass stays small beside its array work.
+# chunks of 64 rows than in one pass of 1000; 32 to 128 rows were about even). At least
+# CHUNK_MIN_ROWS rows (within ROW_BUDGET), so the Python cost of a pass stays small beside its
+# array work.
 CHUNK_ELEMENTS = 1 << 16
 CHUNK_MIN_ROWS = 16
 PARALLEL_CHUNK = 1 << 14  # elements of a chunk's gradient from which two threads take chunks
