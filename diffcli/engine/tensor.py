@@ -67,10 +67,9 @@ class Prim:
         try:
             if self.has_param:
                 out = f(*vals, p)
-            elif type(f) is np.ufunc and parallel.worth_it(vals):
-                out = parallel.ufunc(f, vals)
-            elif type(f) is np.ufunc:
-                out = pool.call(f, vals)  # a large result in a pooled array (no page faults)
+            elif type(f) is np.ufunc and f.signature is None:  # elementwise (matmul is a gufunc:
+                # its result does not have the operands' broadcast shape)
+                out = parallel.ufunc(f, vals) if parallel.worth_it(vals) else pool.call(f, vals)
             else:
                 out = f(*vals)
         except ValueError as exc:

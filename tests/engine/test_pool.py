@@ -85,3 +85,13 @@ def test_two_threads_never_get_one_array():
     for t in threads:
         t.join()
     assert len({_address(a) for a in held}) == 60
+
+
+@pytest.mark.parametrize("n", [200, 400])  # below and above the size of parallel (two-thread) ufuncs
+def test_matmul_results_keep_their_shape(n):
+    # matmul is a numpy gufunc: its result is not the operands' broadcast shape (n, n)
+    m = np.arange(n * n, dtype=float).reshape(n, n) / n ** 2
+    v = np.linspace(-1, 1, n)
+    y = d.tensor(m) @ d.tensor(v)
+    assert y.shape == (n,)
+    np.testing.assert_allclose(y.numpy(), m @ v, rtol=1e-13)
