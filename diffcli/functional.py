@@ -54,7 +54,8 @@ def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
     if not create_graph and n > 1:
         batched = grad_rows(y, xs)
         if batched is not None:
-            return [tensor(g.reshape(y.shape + x.shape)) for x, g in zip(xs, batched)]
+            # arrays made for this result alone: no copy (tensor() would copy a whole Hessian)
+            return [const(g.reshape(y.shape + x.shape)) for x, g in zip(xs, batched)]
     rows: list[list] = [[] for _ in xs]
     plan: dict = {}  # one topological sort for every row
     for k in range(n):

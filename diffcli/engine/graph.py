@@ -6,7 +6,7 @@ from heapq import heapify, heappop, heappush
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from . import blockwise, ops, ops_array, pool
+from . import blockwise, ops, ops_array, parallel, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
 from .tensor import _EDGE_HISTORY, Node, Tensor, const, edges_of, value_of
@@ -199,7 +199,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     check_versions = state.inplace
     anomaly = state.anomaly
 
-    prev_grad, prev_origin, prev_raw = state.grad_enabled, state.origin, state.raw
+    prev_grad, prev_origin, prev_raw, prev_batch = state.grad_enabled, state.origin, state.raw, state.batch
     owned = False  # True when every leaf's buffer is an array allocated for it alone
     state.grad_enabled = create_graph
     state.raw = not create_graph
@@ -207,6 +207,10 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     try:
         if fast and need is None:
             owned = _sweep_raw(root_nodes, order, buffers, retain_graph, check_versions, anomaly)
+            order = ()
+        elif batch and not create_graph and retain_graph:
+            _sweep_batch(order, buffers, need, leaf_ids, target_nodes, captured, bshape,
+                         check_versions, anomaly, plan)
             order = ()
         for n in order:
             g = buffers.pop(n, None)
@@ -274,13 +278,15 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 _release(n)
     finally:
         state.grad_enabled, state.origin, state.raw = prev_grad, prev_origin, prev_raw
-        state.batch = 0
+        state.batch = prev_batch
     # What reached the leaves: their gradients (grad) or an addition to .grad (backward).
     for key, g in buffers.items():
         if type(key) is not Tensor:
             continue
-        if not create_graph and type(g) is not float and not owned:
-            g = np.array(g)  # a leaf's own gradient: never shared with a seed or another leaf
+        if not create_graph and type(g) is not float and not owned and not batch:
+            # a leaf's own gradient: never shared with a seed or another leaf (grad_rows, the
+            # only batch caller, copies a batch's gradients into its output at once)
+            g = np.array(g)
         gt = g if create_graph else const(g)
         if inputs is not None:
             captured[id(key)] = gt
@@ -291,6 +297,121 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
     if inputs is None:
         return None
     return [captured.get(id(t)) for t in inputs]
+
+
+def _wanted(e: Any, need: set | None, leaf_ids: set | None) -> bool:
+    """Whether the gradient along edge ``e`` is needed (see ``_needed``)."""
+    return e is not None and (need is None or (e in need if type(e) is Node else id(e) in leaf_ids))
+
+
+def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | None, target_nodes: dict,
+                 captured: dict, bshape: tuple, check_versions: int, anomaly: bool, plan: dict | None) -> None:
+    """The nodes of a batched pass (grad_rows: raw values with a batch axis first, the graph
+    kept): run's loop without what a batch never meets (create_graph, custom Functions, retained
+    gradients, freeing the graph), with what it can decide once per graph kept in ``plan`` for
+    the next chunk of rows, and sums made in place where the pass owns the buffer."""
+    steps = plan.get("batch_steps") if plan is not None else None
+    if steps is None:
+        steps = _batch_steps(order, need, leaf_ids)
+        if plan is not None:
+            plan["batch_steps"] = steps
+    # ids of the buffers that are sums this pass allocated and that nothing but ``buffers``
+    # holds yet: later gradients are added into them in place. An id leaves the set when its
+    # node runs (the rules may hand the array on).
+    mine: set = set()
+    pop = buffers.pop
+    for n, rules, wanted, at in steps:
+        g = pop(n, None)
+        if g is None:  # nothing reached it: a symbolic zero
+            continue
+        if mine:
+            mine.discard(id(g))
+        ins = n.inputs
+        if ins is None:
+            raise DiffcliError("autograd", _SECOND_BACKWARD)
+        if check_versions:
+            _check_versions(n)
+        if n in target_nodes:
+            captured[id(target_nodes[n])] = const(g)
+            if not any(wanted):
+                continue  # nothing below is wanted
+        state.origin = n.origin
+        if at is not None and not anomaly and _add_at(n, g, buffers, mine, bshape, at):
+            continue  # the rule, in place: its result is in the buffer already
+        args = [value_of(t) for t in ins]
+        has_param = n.prim.has_param
+        for i, e in enumerate(n.edges):
+            if not wanted[i]:
+                continue
+            if type(rules) is not tuple:
+                gi = rules(i, g, n.ans, args, n.p)
+            else:
+                gi = rules[i](g, n.ans, *args, n.p) if has_param else rules[i](g, n.ans, *args)
+            if gi is None:
+                continue
+            gi = _raw_grad(gi, ins[i], bshape)
+            if anomaly and has_nan(gi) and not has_nan(g):
+                err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
+                                   + _origin_text(n.origin))
+                err.origin = n.origin
+                raise err
+            _accumulate(buffers, mine, e, gi)
+
+
+def _batch_steps(order: list, need: set | None, leaf_ids: set | None) -> list:
+    """(node, rules, which edges are wanted, the in-place form of its rule or None) for each
+    node of a batched pass that may be needed."""
+    from . import ops_index
+    steps = []
+    for n in order:
+        if need is not None and n not in need:
+            continue
+        wanted = tuple(_wanted(e, need, leaf_ids) for e in n.edges)
+        at = ops_index.ADD_AT.get(n.prim) if len(wanted) == 1 and wanted[0] else None
+        steps.append((n, n.prim.rules, wanted, at))
+    return steps
+
+
+def _accumulate(buffers: dict, mine: set, e: Any, gi: Any) -> None:
+    """Add a batched gradient into ``buffers[e]``: in place when the buffer is a sum of this
+    pass's own, else into a new array that becomes one."""
+    prev = buffers.get(e)
+    if prev is None:
+        buffers[e] = gi
+    elif id(prev) in mine:
+        np.add(prev, gi, out=prev)
+    else:
+        buffers[e] = total = _add_raw(prev, gi)
+        if type(total) is np.ndarray:
+            mine.add(id(total))
+
+
+def _add_at(n: Node, g: Any, buffers: dict, mine: set, bshape: tuple, at: Any) -> bool:
+    """The rule of an indexing node in a batched pass, in place: ``g`` added into its input's
+    buffer at the index ``at`` gives (ops_index.ADD_AT), instead of into an array of zeros the
+    size of the input that is then added to the buffer. False, with nothing done, when ``at``
+    declines (an index that may hit an element twice): then the rule runs. The sums are the
+    rule's, except that a -0.0 of the buffer outside the index stays -0.0 (adding the rule's
+    0.0 there made it +0.0)."""
+    idx = at(g, n.p)
+    if idx is None:
+        return False
+    e = n.edges[0]
+    buf = buffers.get(e)
+    if buf is None or id(buf) not in mine:
+        total = pool.empty(bshape + shape_of(value_of(n.inputs[0])))
+        if buf is None:
+            total.fill(0.0)
+            total[idx] = g  # as the rule does: a first gradient is copied, not added to zeros
+            buffers[e] = total
+            mine.add(id(total))
+            return True
+        np.copyto(total, buf)
+        buffers[e] = buf = total
+        mine.add(id(total))
+    part = buf[idx]
+    np.add(part, g, out=part)
+    return True
 
 
 def _add_raw(a: Any, b: Any) -> Any:
@@ -468,7 +589,15 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(out)
 
 
-ROW_BUDGET = 1 << 22  # elements of one batched gradient: 32 MiB, whatever the number of rows
+ROW_BUDGET = 1 << 22  # at most this many elements in one batched gradient: 32 MiB
+# Rows per pass are chosen so one batched gradient stays near this size (512 KiB): every rule then
+# works on arrays in a core's L2 cache, not in memory (at d=1000 a Hessian took half the time in
+# chunks of 64 rows than in one pass of 1000; 32 to 128 rows were about even). At least
+# CHUNK_MIN_ROWS rows (within ROW_BUDGET), so the Python cost of a pass stays small beside its
+# array work.
+CHUNK_ELEMENTS = 1 << 16
+CHUNK_MIN_ROWS = 16
+PARALLEL_CHUNK = 1 << 14  # elements of a chunk's gradient from which two threads take chunks
 
 
 def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
@@ -482,21 +611,45 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
     plan: dict = {}
     roots = [output.grad_fn] if output.grad_fn is not None else []
     order, need, _ = _plan(plan, roots, inputs, {t.grad_fn: t for t in inputs if t.grad_fn is not None})
-    widest = output.size
+    widest = output.size  # the largest unbatched gradient: of an output or an input with an edge
     for node in order:
         if need is None or node in need:
             if not node.prim.batch or node.ctx is not None or node.retained is not None:
                 return None
-            for t in node.inputs:
-                widest = max(widest, size_of(value_of(t)))
-    out = [np.zeros((n,) + t.shape) for t in inputs]  # rows no gradient reaches stay 0
-    step = max(1, ROW_BUDGET // widest)
-    for k in range(0, n, step):
+            for t, e in zip(node.inputs, node.edges):
+                if e is not None:
+                    widest = max(widest, size_of(value_of(t)))
+    # Pooled: a Hessian at d=1000 is 8 MB, which a fresh array pays for in page faults each time.
+    out = [pool.empty((n,) + t.shape) for t in inputs]
+    step = max(1, min(ROW_BUDGET // widest, max(CHUNK_MIN_ROWS, CHUNK_ELEMENTS // widest)))
+    eyes = [np.zeros((min(step, n), n))]  # rows of the identity, zero between chunks
+
+    def chunk(i: int) -> None:
+        k = i * step
         m = min(step, n - k)
-        seeds = np.zeros((m, n))  # rows k..k+m of the identity, made per chunk
-        seeds[np.arange(m), np.arange(k, k + m)] = 1.0
+        eye = eyes.pop() if eyes else np.zeros((min(step, n), n))  # one per thread at work
+        seeds = eye[:m]
+        ones = (np.arange(m), np.arange(k, k + m))
+        seeds[ones] = 1.0
         res = run([output], [seeds.reshape((m,) + output.shape)], True, False, list(inputs), plan, batch=True)
         for o, g in zip(out, res):
-            if g is not None:
-                o[k:k + m] = g._v
+            o[k:k + m] = 0.0 if g is None else g._v  # rows no gradient reaches are 0
+        del res
+        seeds[ones] = 0.0  # the pass is over: its results were copied, nothing holds the seeds
+        eyes.append(eye)
+
+    chunks = -(-n // step)
+    if chunks == 1 or step * widest < PARALLEL_CHUNK:
+        for i in range(chunks):
+            chunk(i)
+        return out
+    # Chunks are independent passes over a graph that they only read: two threads take them in
+    # turn (numpy releases the GIL). Every pass sets the same engine state; it is set here
+    # once, so that no pass, ending, can restore another's.
+    saved = state.grad_enabled, state.origin, state.raw, state.batch
+    state.grad_enabled, state.raw, state.batch = False, True, 1
+    try:
+        parallel.run_blocks(chunk, chunks)
+    finally:
+        state.grad_enabled, state.origin, state.raw, state.batch = saved
     return out

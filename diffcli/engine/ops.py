@@ -74,7 +74,7 @@ def _gmul_array(g, d):
         return out
     # Only a zero g against a non-finite d needs fixing: look at the smaller operand first
     # (in a batched backward pass, the one without the batch axis).
-    clean = all_finite(d) if size_of(d) <= size_of(g) else bool(np.all(g != 0))
+    clean = all_finite(d) if size_of(d) <= size_of(g) else np.count_nonzero(g) == size_of(g)
     if not clean and not all_finite(out):
         out = np.where(np.broadcast_to(g, out.shape) == 0, 0.0, out)
     return out

@@ -119,11 +119,22 @@ def _setitem(x, v, idx):
 
 GETITEM = Prim("Index", None, _getitem, (
     lambda g, a, x, idx: scatter(g, _batched(g, idx), _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
-SCATTER = Prim("IndexPut", None, _scatter, (
-    lambda g, a, x, p: getitem(g, _batched(g, p[0])),), has_param=True, reads=False, batch=True)
+SCATTER = Prim("IndexPut", None, _scatter, (  # (the index is normalised already: no getitem checks)
+    lambda g, a, x, p: apply(GETITEM, (g,), _batched(g, p[0])),), has_param=True, reads=False, batch=True)
 SETITEM = Prim("CopySlices", None, _setitem, (
     lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), _batched(g, idx)),
     lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
+
+
+def _index_add_at(g: Any, idx: Any) -> Any:
+    """Where the batched gradient of ``x[idx]`` adds into the gradient of x; None for an index
+    that may hit an element twice (only basic ones never do)."""
+    return _batched(g, idx) if _basic(idx) else None
+
+
+# The batched pass adds the gradient of an indexing straight into its input's gradient at this
+# index, instead of building the zero array of the rule and adding that (graph._add_at).
+ADD_AT = {GETITEM: _index_add_at}
 
 
 def getitem(x: Any, index: Any) -> Tensor:

@@ -115,7 +115,7 @@ def ufunc(f: Any, vals: tuple) -> Any:
     """``f(*vals)`` for a numpy ufunc; on big arrays, block by block on two threads."""
     f, vals = _cheaper(f, vals)
     if not worth_it(vals):
-        return f(*vals)
+        return pool.call(f, vals)
     shape = pool.result_shape(vals)
     if shape is None:
         return f(*vals)  # not float64: numpy picks the result type

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .backend import as_array, demote, np, shape_of, size_of, to_raw
-from . import parallel
+from . import parallel, pool
 from .state import state
 
 _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
@@ -75,7 +75,8 @@ class Prim:
         try:
             if self.has_param:
                 out = f(*vals, p)
-            elif type(f) is np.ufunc:
+            elif type(f) is np.ufunc and f.signature is None:  # elementwise (matmul is a gufunc:
+                # its result does not have the operands' broadcast shape)
                 out = parallel.ufunc(f, vals)
             else:
                 out = f(*vals)

@@ -182,3 +182,24 @@ def test_nan_guard_keeps_zero_rows_zero():
     # sqrt'(0) is infinite; a row whose seed does not reach that element must stay 0, not nan
     J = F.jacobian(lambda x: d.sqrt(x) * 1.0, d.tensor(np.array([0.0, 4.0]))).numpy()
     assert J[1, 0] == 0.0 and J[0, 1] == 0.0 and J[1, 1] == 0.25 and np.isinf(J[0, 0])
+
+
+def test_row_chunks_on_two_threads_match_rowwise_and_restore_the_state(monkeypatch):
+    # 40 rows of 40 elements in chunks of 4: ten passes, taken by both threads
+    monkeypatch.setattr(graph, "CHUNK_ELEMENTS", 160)
+    monkeypatch.setattr(graph, "CHUNK_MIN_ROWS", 1)
+    monkeypatch.setattr(graph, "PARALLEL_CHUNK", 1)
+    from diffcli.engine.state import state
+    before = (state.grad_enabled, state.origin, state.raw, state.batch)
+    fn, x = HESSIANS["rosenbrock"][0], np.linspace(-1, 1, 40)
+    _same(lambda t: fn(t) + d.sum(d.sin(t[:39:3]) * t[1::3]), x, hessian=True)
+    assert (state.grad_enabled, state.origin, state.raw, state.batch) == before
+
+
+def test_indexing_gradients_add_into_one_buffer():
+    # several slices of one input, an int index and the input itself: the batched pass adds
+    # each indexing's gradient into x's buffer in place (graph._add_at)
+    def f(x):
+        return d.sum(x[1:] * x[:-1]) + d.sum(x ** 3) + x[2] * x[0] + d.sum(x[:8:2] ** 2 * x[1::2])
+    _same(f, np.linspace(-1, 2, 9), hessian=True)
+    _same(lambda x: d.concat([x[1:] * x[:-1], x[::2] * 3.0, x * x[0]]), np.linspace(-1, 2, 9))

@@ -61,11 +61,37 @@ def test_the_pool_keeps_at_most_its_byte_limit(monkeypatch):
     monkeypatch.setattr(pool, "LIMIT_BYTES", 3 * N * 8)
     x = d.tensor(np.ones(N))
     held = [x * float(k) for k in range(6)]  # six live results: only three can be pooled
-    assert sum(a.nbytes for a in pool._kept) <= pool.LIMIT_BYTES
+    assert sum(a.nbytes for same in pool._kept.values() for a in same) <= pool.LIMIT_BYTES
     assert all(t.numpy()[0] == k for k, t in enumerate(held))
 
 
 def test_small_results_bypass_the_pool():
     x = d.tensor(np.ones(100))
     x * 2.0
-    assert pool._kept == []
+    assert not any(pool._kept.values())
+
+
+def test_two_threads_never_get_one_array():
+    import threading
+    held: list = []
+
+    def take():
+        for _ in range(30):
+            held.append(pool.empty((N,)))  # all held: each must be a different array
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({_address(a) for a in held}) == 60
+
+
+@pytest.mark.parametrize("n", [200, 400])  # below and above the size of parallel (two-thread) ufuncs
+def test_matmul_results_keep_their_shape(n):
+    # matmul is a numpy gufunc: its result is not the operands' broadcast shape (n, n)
+    m = np.arange(n * n, dtype=float).reshape(n, n) / n ** 2
+    v = np.linspace(-1, 1, n)
+    y = d.tensor(m) @ d.tensor(v)
+    assert y.shape == (n,)
+    np.testing.assert_allclose(y.numpy(), m @ v, rtol=1e-13)
