@@ -113,8 +113,14 @@ def _cheaper(f: Any, vals: tuple) -> tuple:
 
 def ufunc(f: Any, vals: tuple) -> Any:
     """``f(*vals)`` for a numpy ufunc; on big arrays, block by block on two threads."""
+    big = 0
+    for v in vals:
+        if type(v) is not float and v.size > big:
+            big = v.size
+    if big < pool.MIN_ELEMENTS:  # small: straight to numpy (the common case, kept cheap)
+        return f(*vals)
     f, vals = _cheaper(f, vals)
-    if not worth_it(vals):
+    if big < MIN_ELEMENTS:
         return pool.call(f, vals)
     shape = pool.result_shape(vals)
     if shape is None:
