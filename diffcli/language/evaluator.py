@@ -97,7 +97,17 @@ class Evaluator:
             del values[-2:]
             values.append(self._op(expr, src, _BINARY[expr.value], args))
             return
+        if kind == "unary" and type(values[-1]) is float:  # a signed number literal: a number
+            if expr.value == "-":
+                values[-1] = -values[-1]
+            return
         n = len(expr.args) - expr.args.count(None) + len(expr.kwargs)  # a slice's missing bounds are None
+        if kind == "tensor" and n and _all_floats(values, n):
+            # a literal of numbers (a point given with --at): one array, not a stack of n constants
+            args = values[len(values) - n:]
+            del values[len(values) - n:]
+            values.append(self._op(expr, src, _number_array, args))
+            return
         args = _tensors(values[len(values) - n:]) if n else []
         del values[len(values) - n:]
         if kind == "call" and expr.value in self.defs:
@@ -326,6 +336,17 @@ class Evaluator:
         finally:
             self._diff_depth -= max(order, 1)
 
+
+
+def _all_floats(values: list, n: int) -> bool:
+    for i in range(len(values) - n, len(values)):
+        if type(values[i]) is not float:
+            return False
+    return True
+
+
+def _number_array(*numbers: float) -> E.Tensor:
+    return E.tensor(list(numbers))
 
 
 def _tensors(values: list) -> list:

@@ -32,12 +32,15 @@ def trace(text: str, grad: bool = True) -> list[tuple[str, str]]:
     ("[x^2, 1] @ [1, x] at x = 3",
      [("binary", "x^2"), ("tensor", "[x^2, 1]"), ("tensor", "[1, x]"), ("binary", "[x^2, 1] @ [1, x]")]),
     ("v[1] < v[0]^-1 at v = [1, 2]",
-     [("index", "v[1]"), ("index", "v[0]"), ("unary", "-1"), ("binary", "v[0]^-1"),
+     [("index", "v[1]"), ("index", "v[0]"), ("binary", "v[0]^-1"),  # -1: a signed number, no operation
       ("binary", "v[1] < v[0]^-1")]),
     ("sum(v[0:2], 0) / 2 at v = [1, 2, 3]",
      [("index", "v[0:2]"), ("call", "sum(v[0:2], 0)"), ("binary", "sum(v[0:2], 0) / 2")]),
     ("stack(x, x, axis = 0) at x = 1", [("call", "stack(x, x, axis = 0)")]),
     ("-x at x = 1", [("unary", "-x")]),
+    ("[1, -2.5, 3] @ [x, -x, 1] at x = 2",  # a literal of numbers: one array, no stack of constants
+     [("tensor", "[1, -2.5, 3]"), ("unary", "-x"), ("tensor", "[x, -x, 1]"),
+      ("binary", "[1, -2.5, 3] @ [x, -x, 1]")]),
     ("-(x * 2) at x = 1", [("binary", "x * 2"), ("unary", "-(x * 2)")]),
 ])
 def test_trace_points_at_each_operation(text, expected):
