@@ -82,6 +82,7 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
     buffers.update((k, out.reshape(shape)) for k, out in leaves.items())
     if not retain_graph:
         for n in order:
+            n.edges  # made from the inputs before they go, for next_functions
             n.inputs = n.ans = None
     return True
 

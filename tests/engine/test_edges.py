@@ -108,3 +108,14 @@ def test_node_no_gradient_reaches_is_left_alone():
     y.backward()
     assert x.grad.item() == 1.0
     assert not mul.released
+
+
+def test_next_functions_after_a_blockwise_backward():
+    import numpy as np
+    x = d.tensor(np.linspace(-1.0, 1.0, 300_000), requires_grad=True)
+    y = d.sin(x) * 2.0
+    fn = y.grad_fn
+    y.backward(d.ones(300_000))
+    assert fn.released
+    assert fn.next_functions[0][0].name() == "SinBackward0"
+    assert fn.next_functions[0][0].next_functions[0][0].variable is x
