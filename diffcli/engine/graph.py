@@ -9,7 +9,7 @@ from ..errors import DiffcliError
 from . import blockwise, ops, ops_array, parallel, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
-from .tensor import _EDGE_HISTORY, Node, Tensor, const, edges_of, value_of
+from .tensor import Node, Tensor, const, edges_of, value_of
 
 _SECOND_BACKWARD = (
     "trying to backward through the graph a second time: its saved values were freed "
@@ -48,21 +48,9 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = Tr
         ins = n.inputs
         if ins is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
-        if n._edges is None and not _EDGE_HISTORY:
-            # the edges of a node not yet run, read off its inputs (as edges_of does) without
-            # making a tuple: allocations here would wake the cyclic collector over the graph
-            for t in ins:
-                if type(t) is float:
-                    continue
-                e = t.grad_fn
-                if e is not None:
-                    if e not in seen:
-                        seen.add(e)
-                        stack.append(e)
-                elif t._rg and (leaf_ids is None or id(t) not in leaf_ids):
-                    only_wanted = False
-            continue
-        for e in n.edges:
+        # a node's edges, read off its inputs but not kept: a tuple stored on every node here
+        # would wake the cyclic collector over the whole graph
+        for e in n._edges or edges_of(ins, n.seq):
             if type(e) is Node:
                 if e not in seen:
                     seen.add(e)
@@ -105,9 +93,7 @@ def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
     """Nodes from which a target is reachable: the only ones worth running."""
     need: set = set()
     for n in reversed(order):
-        if n in target_nodes or any(
-                (e in need) if type(e) is Node else (e is not None and id(e) in target_leaves)
-                for e in n.edges):
+        if n in target_nodes or any(_wanted(e, need, target_leaves) for e in n.edges):
             need.add(n)
     return need
 
@@ -131,6 +117,14 @@ def _recompute(n: Node) -> Tensor:
     """The node's output as a differentiable tensor (higher-order rules need it)."""
     from .tensor import apply
     return apply(n.prim, n.inputs, n.p)
+
+
+def _nan_born(n: Node) -> DiffcliError:
+    """Anomaly mode's error for a rule of ``n`` that made nan from a gradient without nan."""
+    err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
+                       + _origin_text(n.origin))
+    err.origin = n.origin
+    return err
 
 
 def _origin_text(origin: Any) -> str:
@@ -227,8 +221,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 _check_versions(n, create_graph)
             if n in target_nodes:
                 captured[id(target_nodes[n])] = g if create_graph else const(g)
-                if not any((e in need) if type(e) is Node else (e is not None and id(e) in leaf_ids)
-                           for e in n.edges):
+                if not any(_wanted(e, need, leaf_ids) for e in n.edges):
                     continue  # nothing below is wanted: leave this node (and what it saved) alone
             if n.retained is not None:
                 _retain(n, g if create_graph else const(g), create_graph)
@@ -250,8 +243,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 rules = prim.rules
                 grads = []
                 for i, e in enumerate(n.edges):
-                    if e is None or (need is not None and not (
-                            e in need if type(e) is Node else id(e) in leaf_ids)):
+                    if not _wanted(e, need, leaf_ids):
                         grads.append(None)
                     elif type(rules) is tuple:
                         grads.append(rules[i](g, ans, *args, n.p) if prim.has_param else rules[i](g, ans, *args))
@@ -269,10 +261,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 else:
                     v = gi = _raw_grad(gi, inp, bshape)
                 if anomaly and has_nan(v) and not has_nan(g._v if create_graph else g):
-                    err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
-                                       + _origin_text(n.origin))
-                    err.origin = n.origin
-                    raise err
+                    raise _nan_born(n)
                 buffers[e] = add(buffers[e], gi) if e in buffers else gi
             if not retain_graph:
                 _release(n)
@@ -351,10 +340,7 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
                 continue
             gi = _raw_grad(gi, ins[i], bshape)
             if anomaly and has_nan(gi) and not has_nan(g):
-                err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
-                                   + _origin_text(n.origin))
-                err.origin = n.origin
-                raise err
+                raise _nan_born(n)
             _accumulate(buffers, mine, e, gi)
 
 
@@ -491,10 +477,7 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
             if type(gi) is not float or type(t._v) is not float:
                 gi = _raw_grad(gi, t)
             if anomaly and has_nan(gi) and not has_nan(g):
-                err = DiffcliError("domain", f"{n.name()} returned nan from a gradient without nan"
-                                   + _origin_text(n.origin))
-                err.origin = n.origin
-                raise err
+                raise _nan_born(n)
             prev = get(e)
             if prev is None:
                 buffers[e] = gi

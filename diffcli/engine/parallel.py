@@ -93,13 +93,6 @@ def run_blocks(fn: Callable[[int], None], n: int) -> None:
         raise job.error
 
 
-def worth_it(vals: tuple) -> bool:
-    for v in vals:
-        if type(v) is not float and v.size >= MIN_ELEMENTS:
-            return True
-    return False
-
-
 def _cheaper(f: Any, vals: tuple) -> tuple:
     """(ufunc, operands) giving ``f(*vals)`` bit for bit with less work: x*x and x**2 as
     ``square``, which reads one operand stream instead of two (twice as fast in cache)."""
