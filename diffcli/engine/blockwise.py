@@ -12,7 +12,7 @@ from typing import Any
 
 from . import parallel, pool
 from .backend import np
-from .tensor import value_of
+from .tensor import release
 
 # Primitives whose every rule is elementwise in (g, ans, *inputs) (ops.py fills this in).
 # A rule that returns None (a zero gradient) must do so whatever the values; and a NaN in g
@@ -82,8 +82,7 @@ def sweep(order: list, buffers: dict, retain_graph: bool) -> bool:
     buffers.update((k, out.reshape(shape)) for k, out in leaves.items())
     if not retain_graph:
         for n in order:
-            n.edges  # made from the inputs before they go, for next_functions
-            n.inputs = n.ans = None
+            release(n)
     return True
 
 
@@ -117,11 +116,10 @@ def backward(n: Any, g: Any, buffers: dict) -> bool:
 
 def _flat_step(n: Any, shape: tuple) -> tuple | None:
     """(rules, edges, flat inputs, flat ans) of an elementwise node on ``shape``, else None."""
-    if n.prim not in ELEMENTWISE or n.ctx is not None or n.retained is not None or n.inputs is None:
+    if n.prim not in ELEMENTWISE or n.ctx is not None or n.retained is not None or n.released:
         return None
     args = []
-    for t, e in zip(n.inputs, n.edges):
-        v = value_of(t)
+    for v, e in zip(n.values, n.edges):
         if type(v) is float:
             if e is not None:  # its gradient is a sum over all elements, not a block
                 return None
@@ -136,7 +134,7 @@ def _flat_step(n: Any, shape: tuple) -> tuple | None:
             return None
         ans = ans.reshape(-1)
     rules = n.prim.rules
-    if n.prim in SYMMETRIC and n.inputs[0] is n.inputs[1]:  # x * x: both rules give one result
+    if n.prim in SYMMETRIC and n.e0 is n.e1 and n.v0 is n.v1:  # x * x: both rules give one result
         rules = (rules[0], None)
     return rules, n.edges, args, ans
 

@@ -9,7 +9,7 @@ from ..errors import DiffcliError
 from . import blockwise, ops, ops_array, parallel, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
-from .tensor import Node, Tensor, const, edges_of, value_of
+from .tensor import Node, Tensor, const, release
 
 _SECOND_BACKWARD = (
     "trying to backward through the graph a second time: its saved values were freed "
@@ -45,12 +45,9 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = Tr
     only_wanted = True
     while stack:
         n = stack.pop()
-        ins = n.inputs
-        if ins is None:
+        if n.released:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
-        # a node's edges, read off its inputs but not kept: a tuple stored on every node here
-        # would wake the cyclic collector over the whole graph
-        for e in n._edges or edges_of(ins, n.seq):
+        for e in n.edges:
             if type(e) is Node:
                 if e not in seen:
                     seen.add(e)
@@ -101,8 +98,11 @@ def _needed(order: list[Node], target_nodes: set, target_leaves: set) -> set:
 def _check_versions(n: Node, create_graph: bool = False) -> None:
     if not n.prim.reads and not (create_graph and n.prim.uses_ans):  # recomputing ans reads them
         return
+    ins = n.tensors
+    if ins is None:  # every input a float, saved as itself: nothing can change it
+        return
     vers = n.versions
-    for i, t in enumerate(n.inputs):
+    for i, t in enumerate(ins):
         if type(t) is float:  # a number operand: nothing can change it
             continue
         ver = 0 if vers is None else vers[i]
@@ -212,11 +212,11 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 continue
             if g is None:  # nothing reached it: a symbolic zero
                 if not retain_graph:
-                    _release(n)
+                    release(n)
                 continue
-            ins = n.inputs
-            if ins is None:
+            if n.released:
                 raise DiffcliError("autograd", _SECOND_BACKWARD)
+            vals = n.values
             if check_versions:
                 _check_versions(n, create_graph)
             if n in target_nodes:
@@ -235,10 +235,10 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                     grads = [None if gi is None else gi._v for gi in grads]
             else:
                 if create_graph:
-                    args = ins
+                    args = n.inputs
                     ans = _recompute(n) if prim.uses_ans else None
                 else:  # raw values: the rules' operations allocate no tensors
-                    args = [value_of(t) for t in ins]
+                    args = vals
                     ans = n.ans
                 rules = prim.rules
                 grads = []
@@ -249,22 +249,22 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                         grads.append(rules[i](g, ans, *args, n.p) if prim.has_param else rules[i](g, ans, *args))
                     else:
                         grads.append(rules(i, g, ans, args, n.p))
-            for e, gi, inp in zip(n.edges, grads, ins):
+            for e, gi, val in zip(n.edges, grads, vals):
                 if gi is None or e is None:
                     continue
                 if create_graph:
                     if type(gi) is not Tensor:
                         gi = const(gi)
-                    if (type(gi._v) is not float or type(inp._v) is not float) and gi.shape != inp.shape:
-                        gi = ops_array.sum_to(gi, inp.shape)
+                    if (type(gi._v) is not float or type(val) is not float) and gi.shape != shape_of(val):
+                        gi = ops_array.sum_to(gi, shape_of(val))
                     v = gi._v
                 else:
-                    v = gi = _raw_grad(gi, inp, bshape)
+                    v = gi = _raw_grad(gi, val, bshape)
                 if anomaly and has_nan(v) and not has_nan(g._v if create_graph else g):
                     raise _nan_born(n)
                 buffers[e] = add(buffers[e], gi) if e in buffers else gi
             if not retain_graph:
-                _release(n)
+                release(n)
     finally:
         state.grad_enabled, state.origin, state.raw = prev_grad, prev_origin, prev_raw
         state.batch = prev_batch
@@ -315,8 +315,7 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
             continue
         if mine:
             mine.discard(id(g))
-        ins = n.inputs
-        if ins is None:
+        if n.released:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         if check_versions:
             _check_versions(n)
@@ -327,7 +326,7 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
         state.origin = n.origin
         if at is not None and not anomaly and _add_at(n, g, buffers, mine, bshape, at):
             continue  # the rule, in place: its result is in the buffer already
-        args = [value_of(t) for t in ins]
+        args = n.values
         has_param = n.prim.has_param
         for i, e in enumerate(n.edges):
             if not wanted[i]:
@@ -338,7 +337,7 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
                 gi = rules[i](g, n.ans, *args, n.p) if has_param else rules[i](g, n.ans, *args)
             if gi is None:
                 continue
-            gi = _raw_grad(gi, ins[i], bshape)
+            gi = _raw_grad(gi, args[i], bshape)
             if anomaly and has_nan(gi) and not has_nan(g):
                 raise _nan_born(n)
             _accumulate(buffers, mine, e, gi)
@@ -385,7 +384,7 @@ def _add_at(n: Node, g: Any, buffers: dict, mine: set, bshape: tuple, at: Any) -
     e = n.edges[0]
     buf = buffers.get(e)
     if buf is None or id(buf) not in mine:
-        total = pool.empty(bshape + shape_of(value_of(n.inputs[0])))
+        total = pool.empty(bshape + shape_of(n.v0))
         if buf is None:
             total.fill(0.0)
             total[idx] = g  # as the rule does: a first gradient is copied, not added to zeros
@@ -433,49 +432,46 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
     while heap:
         n = heappop(heap)[1]
         g = pop(n)
-        ins = n.inputs
-        if ins is None:
+        if n.released:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
-        # made here, as the pass frees what the node saved: the count of live objects stays
-        # level, so the cyclic collector does not wake
-        edges = n._edges or edges_of(ins, n.seq)
         if check_versions:
             _check_versions(n)
         if n.retained is not None:
             _retain(n, const(g), False)
         prim = n.prim
-        if n.ctx is not None:  # a custom Function: its backward is user code on tensors
-            state.raw = False
-            try:
-                grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
-            finally:
-                state.raw = True
-        elif type(g) is not float and not anomaly and _blockwise_step(n, g, edges, buffers, heap):
-            grads = ()  # done: its gradients are in the buffers already
-        else:
-            rules = prim.rules
-            k = len(edges)
-            if k == 1 and not prim.has_param and type(rules) is tuple:  # the common cases, unrolled
-                grads = (rules[0](g, n.ans, ins[0]._v),)
-            elif k == 2 and not prim.has_param and type(rules) is tuple:
-                v0, v1 = ins
-                v0 = v0 if type(v0) is float else v0._v
-                v1 = v1 if type(v1) is float else v1._v
-                grads = (None if edges[0] is None else rules[0](g, n.ans, v0, v1),
-                         None if edges[1] is None else rules[1](g, n.ans, v0, v1))
+        rules = prim.rules
+        k = n.nin
+        if k <= 2 and n.ctx is None and type(g) is float and not prim.has_param and type(rules) is tuple:
+            # the common cases, unrolled: one or two inputs, read straight off the node's slots
+            e0, v0 = n.e0, n.v0
+            if k == 1:
+                edges, vals, grads = (e0,), (v0,), (rules[0](g, n.ans, v0),)
             else:
-                vals = [value_of(t) for t in ins]
-                if type(rules) is not tuple:
-                    grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
-                elif prim.has_param:
-                    grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
-                else:
-                    grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(edges)]
-        for e, gi, t in zip(edges, grads, ins):
+                e1, v1 = n.e1, n.v1
+                edges, vals = (e0, e1), (v0, v1)
+                grads = (None if e0 is None else rules[0](g, n.ans, v0, v1),
+                         None if e1 is None else rules[1](g, n.ans, v0, v1))
+        else:
+            edges, vals = n.edges, n.values
+            if n.ctx is not None:  # a custom Function: its backward is user code on tensors
+                state.raw = False
+                try:
+                    grads = [None if gi is None else gi._v for gi in n.ctx._backward(const(g))]
+                finally:
+                    state.raw = True
+            elif type(g) is not float and not anomaly and _blockwise_step(n, g, edges, buffers, heap):
+                grads = ()  # done: its gradients are in the buffers already
+            elif type(rules) is not tuple:
+                grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
+            elif prim.has_param:
+                grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
+            else:
+                grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(edges)]
+        for e, gi, v in zip(edges, grads, vals):
             if gi is None or e is None:
                 continue
-            if type(gi) is not float or type(t._v) is not float:
-                gi = _raw_grad(gi, t)
+            if type(gi) is not float or type(v) is not float:
+                gi = _raw_grad(gi, v)
             if anomaly and has_nan(gi) and not has_nan(g):
                 raise _nan_born(n)
             prev = get(e)
@@ -485,11 +481,11 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
                     heappush(heap, (-e.seq, e))
             else:
                 buffers[e] = prev + gi if type(gi) is float else _add_raw(prev, gi)
-        if not retain_graph:
-            n._edges = edges  # kept for next_functions; what the node saved goes
-            n.inputs = n.ans = None
-            if n.ctx is not None:
-                n.ctx.saved = None
+        if not retain_graph:  # what the node saved goes (release, inlined for the common case)
+            n.released = True
+            n.v0 = n.v1 = n.ans = n.tensors = None
+            if n.ex is not None or n.ctx is not None:
+                release(n)
     return False
 
 
@@ -505,15 +501,16 @@ def _blockwise_step(n: Node, g: Any, edges: tuple, buffers: dict, heap: list) ->
     return True
 
 
-def _raw_grad(gi: Any, t: Tensor, bshape: tuple = ()) -> Any:
-    """A rule's result as a raw value of ``t``'s shape (after a batch axis ``bshape``, if any)."""
+def _raw_grad(gi: Any, v: Any, bshape: tuple = ()) -> Any:
+    """A rule's result as a raw value of the shape of input value ``v`` (after a batch axis
+    ``bshape``, if any)."""
     tg = type(gi)
     if tg is Tensor:
         gi = gi._v
     elif tg is int:
         gi = float(gi)
-    if type(gi) is not float or type(t._v) is not float:
-        gi = sum_to_shape(gi, bshape + shape_of(t._v), len(bshape))
+    if type(gi) is not float or type(v) is not float:
+        gi = sum_to_shape(gi, bshape + shape_of(v), len(bshape))
     return gi
 
 
@@ -522,14 +519,6 @@ def _retain(n: Node, g: Tensor, create_graph: bool) -> None:
     if t is not None:
         gg = g if create_graph else g.detach()
         t.grad = gg if t.grad is None else t.grad + gg
-
-
-def _release(n: Node) -> None:
-    n.edges  # made from the inputs before they go, for next_functions
-    n.inputs = None
-    n.ans = None
-    if n.ctx is not None:
-        n.ctx.saved = None
 
 
 def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = None,
@@ -599,9 +588,9 @@ def grad_rows(output: Tensor, inputs: Sequence[Tensor]) -> list | None:
         if need is None or node in need:
             if not node.prim.batch or node.ctx is not None or node.retained is not None:
                 return None
-            for t, e in zip(node.inputs, node.edges):
+            for v, e in zip(node.values, node.edges):
                 if e is not None:
-                    widest = max(widest, size_of(value_of(t)))
+                    widest = max(widest, size_of(v))
     # Pooled: a Hessian at d=1000 is 8 MB, which a fresh array pays for in page faults each time.
     out = [pool.empty((n,) + t.shape) for t in inputs]
     step = max(1, min(ROW_BUDGET // widest, max(CHUNK_MIN_ROWS, CHUNK_ELEMENTS // widest)))

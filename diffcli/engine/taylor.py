@@ -31,7 +31,7 @@ from .backend import demote, np, shape_of
 from .graph import _SECOND_BACKWARD
 from .ops import EQ, GE, GT, LE, LN2, LN10, LT, TWO_OVER_SQRT_PI, UNARY, WHERE
 from .state import state
-from .tensor import Node, Tensor, value_of
+from .tensor import Node, Tensor
 
 EXP, LOG, SIN, COS, SINH, COSH, SQRT, SIGN, SIGMOID = (UNARY[k] for k in (
     "exp", "log", "sin", "cos", "sinh", "cosh", "sqrt", "sign", "sigmoid"))
@@ -78,23 +78,23 @@ def _sweep(root: Node, seed: Any, xs: list) -> dict:
     for node in _forward_order(root, seed):
         if budget is not None:
             budget.check_time()
-        ins = node.inputs
-        if ins is None:
+        vals = node.values
+        if vals is None:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         ss = []
-        for i, (e, t) in enumerate(zip(node.edges, ins)):
-            if type(e) is Node and e in ser:  # a value that depends on x: its series, not t._v
+        tensors = node.tensors
+        for i, (e, v) in enumerate(zip(node.edges, vals)):
+            if type(e) is Node and e in ser:  # a value that depends on x: its series, not v
                 ss.append(ser[e])
                 continue
-            if type(t) is float:  # a number operand, saved as itself
-                ss.append([t])
-                continue
-            saved = 0 if node.versions is None else node.versions[i]
-            if t._version != saved:  # x or a constant changed since: its value here is stale
-                raise DiffcliError("autograd", f"a tensor of shape {t.shape} needed by {node.name()} "
-                                   f"was modified by an in-place operation after it was saved "
-                                   f"(version {t._version}, expected {saved})")
-            ss.append(xs if e is seed else [t._v])
+            t = None if tensors is None else tensors[i]
+            if type(t) is Tensor:  # an array: an in-place change since makes the saved one stale
+                saved = 0 if node.versions is None else node.versions[i]
+                if t._version != saved:
+                    raise DiffcliError("autograd", f"a tensor of shape {t.shape} needed by {node.name()} "
+                                       f"was modified by an in-place operation after it was saved "
+                                       f"(version {t._version}, expected {saved})")
+            ss.append(xs if e is seed else [v])
         if node.ctx is not None:  # a custom Function: only its backward is known
             raise NotImplementedError(node.prim.name)
         w0 = node.prim.forward([s[0] for s in ss], node.p)
@@ -242,7 +242,7 @@ def _hypot(w0, node, u, v):
 def _linear(w0, node, *ss):
     """A linear primitive (sum, reshape, index, stack, ...) applied to each coefficient."""
     ss = _pad(*ss)
-    shapes = [shape_of(value_of(t)) for t in node.inputs]
+    shapes = [shape_of(v) for v in node.values]
     out = [w0]
     for k in range(1, len(ss[0])):
         cs = [s[k] for s in ss]
@@ -254,7 +254,7 @@ def _linear(w0, node, *ss):
 def _bilinear(w0, node, u, v):
     """matmul, outer: the Cauchy product with the primitive in place of multiplication."""
     u, v = _pad(u, v)
-    su, sv = (shape_of(value_of(t)) for t in node.inputs)
+    su, sv = (shape_of(v) for v in node.values)
     out = [w0]
     for k in range(1, len(u)):
         acc = 0.0

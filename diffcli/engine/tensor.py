@@ -5,17 +5,18 @@ tensor itself when it is a leaf that requires grad). Nodes never reference
 their own output, so graphs hold no reference cycles and are freed by
 reference counting alone.
 
-Edges are not stored when a node is recorded: they follow from its inputs (``edge_of``) and
-are made into a tuple only when a backward pass or a reader first needs them. A tuple per node
-made in the forward pass cost about a quarter of the forward time of a scalar graph, most of
-it in the cyclic garbage collector scanning them. The rare operations that change an input's
-edge afterwards (in-place operations, ``detach_``, setting ``requires_grad``) leave a record
-(``_edge_changes``), so a node always sees the edge its input had when it was recorded.
+A node keeps, for its first two inputs, the edge and the value in slots of its own (``e0``,
+``v0``, ``e1``, ``v1``), not the input tensors in a tuple: a scalar graph then costs one object
+per node that the cyclic garbage collector tracks instead of three (node, inputs tuple, and the
+intermediate tensor the tuple kept alive), which was about half the forward time of a scalar
+graph. Edges are taken when the node is recorded, so later changes to an input (in-place
+operations, ``detach_``, ``requires_grad``) do not move them. A node keeps its input tensors
+too (``tensors``) only when one holds an array, whose in-place changes the backward pass must
+detect; a float saved in a slot cannot change.
 """
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_right
 from typing import Any
 
 from ..errors import DiffcliError
@@ -105,10 +106,11 @@ _next_seq = itertools.count().__next__
 class Node:
     """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
 
-    __slots__ = ("prim", "_edges", "inputs", "versions", "p", "ans", "origin",
-                 "retained", "ctx", "seq", "__weakref__")
+    __slots__ = ("prim", "nin", "e0", "v0", "e1", "v1", "ex", "tensors", "versions", "p", "ans",
+                 "origin", "retained", "ctx", "seq", "released", "__weakref__")
 
     # Made by ``new_node``: a plain function call costs much less than calling a class.
+    # ``ex``: None, or (edges, values) of the inputs after the second.
 
     def _origin_from_stack(self) -> None:
         if self.origin is None:
@@ -121,15 +123,25 @@ class Node:
     @property
     def edges(self) -> tuple:
         """Per input, the node (or leaf tensor) its gradient goes to, or None."""
-        e = self._edges
-        if e is None:
-            e = self._edges = () if self.inputs is None else edges_of(self.inputs, self.seq)
-        return e
+        return _per_input(self.nin, self.e0, self.e1, self.ex and self.ex[0])
 
     @property
-    def released(self) -> bool:
-        """True once a backward pass without retain_graph has freed what it saved."""
-        return self.inputs is None
+    def values(self) -> tuple | None:
+        """Per input, its value when the node was recorded (None once released)."""
+        if self.released:
+            return None
+        return _per_input(self.nin, self.v0, self.v1, self.ex and self.ex[1])
+
+    @property
+    def inputs(self) -> tuple | None:
+        """The inputs as tensors (a number operand as its float; None once released): the
+        tensors themselves where the node kept them, else equivalent ones made from the saved
+        edges and values, which record into the same graph (create_graph, recomputing)."""
+        if self.released:
+            return None
+        if self.tensors is not None:
+            return self.tensors
+        return tuple([_input_tensor(e, v) for e, v in zip(self.edges, self.values)])
 
     @property
     def next_functions(self) -> tuple:
@@ -139,66 +151,77 @@ class Node:
         return f"<{self.name()}>"
 
 
-_EDGE_HISTORY: dict = {}  # id(tensor) -> (weak ref, cutoffs, old edges), for the rare changes
-_SELF = object()  # an old edge that was the tensor itself (a strong reference would keep it alive)
+def _per_input(k: int, first: Any, second: Any, rest: tuple | None) -> tuple:
+    """One item per input from a node's two slots and the tuple of the others."""
+    if k == 2:
+        return (first, second)
+    if k == 1:
+        return (first,)
+    return (first, second)[:k] + (rest or ())
 
 
-def edge_of(t: Any, seq: int) -> Any:
-    """Where the gradient for input ``t`` of node number ``seq`` goes, as it was when that node
-    was recorded: ``t``'s grad_fn, ``t`` itself if it is a leaf that requires grad, or None."""
-    if type(t) is float:  # a number operand
-        return None
-    if _EDGE_HISTORY:
-        h = _EDGE_HISTORY.get(id(t))
-        if h is not None:
-            i = bisect_right(h[1], seq)  # the first change after the node was recorded
-            if i < len(h[1]):
-                e = h[2][i]
-                return t if e is _SELF else e
-    return t.grad_fn or (t if t._rg else None)
+def _input_tensor(e: Any, v: Any) -> Any:
+    """An input of a node rebuilt from its edge and saved value."""
+    if type(e) is Tensor:  # a leaf that requires grad: itself
+        return e
+    if e is None:
+        return v if type(v) is float else const(v)
+    t = Tensor.__new__(Tensor)
+    t._v, t._rg, t.grad, t.grad_fn, t._version = v, True, None, e, 0
+    return t
 
 
-def edges_of(inputs: tuple, seq: int) -> tuple:
-    """``edge_of`` for every input of a node, unrolled for one and two inputs (the hot cases)."""
-    if not _EDGE_HISTORY:
-        if len(inputs) == 2:
-            a, b = inputs
-            return (None if type(a) is float else (a.grad_fn or (a if a._rg else None)),
-                    None if type(b) is float else (b.grad_fn or (b if b._rg else None)))
-        if len(inputs) == 1:
-            a = inputs[0]
-            return (None if type(a) is float else (a.grad_fn or (a if a._rg else None)),)
-    return tuple([edge_of(t, seq) for t in inputs])
-
-
-def _edge_changes(t: "Tensor") -> None:
-    """Call just before ``t``'s grad_fn or requires_grad changes: nodes recorded until now
-    keep the edge ``t`` has now, and later ones see the new one."""
-    key = id(t)
-    h = _EDGE_HISTORY.get(key)
-    if h is None:
-        import weakref
-        h = _EDGE_HISTORY[key] = (weakref.ref(t, lambda _, key=key: _EDGE_HISTORY.pop(key, None)), [], [])
-    old = t.grad_fn or (_SELF if t._rg else None)
-    h[1].append(_next_seq())  # every node recorded so far has a smaller number
-    h[2].append(old)
+def release(n: Node) -> None:
+    """Free what ``n`` saved for its backward pass (its edges stay, for next_functions)."""
+    n.released = True
+    n.v0 = n.v1 = n.ans = n.tensors = None
+    if n.ex is not None:
+        n.ex = (n.ex[0], None)
+    if n.ctx is not None:
+        n.ctx.saved = None
 
 
 _new_object = object.__new__
 
 
 def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
-    """A node for ``prim`` applied to ``inputs`` (with parameter ``p``; ``ans``, the output's
-    value, when its rules use it)."""
+    """A node for ``prim`` applied to ``inputs`` (tensors, or Python floats for number
+    operands), with parameter ``p``; ``ans``, the output's value, when its rules use it."""
     n = _new_object(Node)
     # Inputs exist before the operations that use them, so every node's seq is larger than
     # those of the nodes it points to: descending seq is a topological order of any graph.
     n.seq = _next_seq()
     n.prim = prim
-    n._edges = None  # made when first needed (see the module's docstring)
-    # tensors, or Python floats for number operands (constants, edge None; value_of reads either)
-    n.inputs = inputs
-    n.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if state.inplace else None
+    k = n.nin = len(inputs)
+    arrays = False
+    if k:
+        a = inputs[0]
+        if type(a) is float:
+            n.e0, n.v0 = None, a
+        else:
+            n.e0, n.v0 = a.grad_fn or (a if a._rg else None), a._v
+            arrays = type(a._v) is not float
+    else:
+        n.e0 = n.v0 = None
+    if k > 1:
+        b = inputs[1]
+        if type(b) is float:
+            n.e1, n.v1 = None, b
+        else:
+            n.e1, n.v1 = b.grad_fn or (b if b._rg else None), b._v
+            arrays = arrays or type(b._v) is not float
+    else:
+        n.e1 = n.v1 = None
+    if k > 2:
+        rest = inputs[2:]
+        n.ex = (tuple([None if type(t) is float else t.grad_fn or (t if t._rg else None) for t in rest]),
+                tuple([value_of(t) for t in rest]))
+        arrays = arrays or any(type(v) is not float for v in n.ex[1])
+    else:
+        n.ex = None
+    n.tensors = inputs if arrays else None
+    n.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if arrays and state.inplace else None
+    n.released = False
     n.p = p
     n.ans = ans
     n.origin = state.origin
@@ -250,8 +273,6 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
-        if flag != self._rg and self.grad_fn is None:  # a leaf's edge changes
-            _edge_changes(self)
         self._rg = flag
 
     @property
@@ -330,8 +351,6 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
-        if self.grad_fn is not None or self._rg:
-            _edge_changes(self)
         self.grad_fn = None
         self._rg = False
         return self
@@ -369,7 +388,6 @@ class Tensor:
                                f"{shape_of(self._v)} to {shape_of(out._v)}")
         self._v = out._v
         if recording and out.grad_fn is not None:
-            _edge_changes(self)
             self.grad_fn, self._rg = out.grad_fn, True
         self._version += 1
         state.inplace += 1

@@ -1,13 +1,13 @@
-"""Edges are read off a node's inputs when a backward pass first needs them, not stored when
-the node is recorded. These tests change an input's grad_fn or requires_grad after it was used
-and check that every node still sends its gradient where the input pointed when the node was
-recorded (as PyTorch's stored edges do)."""
-import gc
+"""A node takes its edges when it is recorded and keeps its inputs' values in its own slots.
+These tests change an input's grad_fn or requires_grad after it was used and check that every
+node still sends its gradient where the input pointed when the node was recorded (as PyTorch's
+stored edges do), and that a scalar node keeps no input tensor alive."""
+import math
+import weakref
 
 import pytest
 
 import diffcli as d
-from diffcli.engine.tensor import _EDGE_HISTORY
 
 
 def leaf(v=1.5):
@@ -80,16 +80,32 @@ def test_next_functions_after_backward():
     assert mul.next_functions[1][0] is None
 
 
-def test_history_goes_with_its_tensor():
+def test_a_scalar_node_keeps_no_input_tensor_alive():
     x = leaf()
-    a = x * 1.0
-    b = a + 0.0
-    a.mul_(2.0)
-    key = id(a)
-    assert key in _EDGE_HISTORY
-    del a, b
-    gc.collect()
-    assert key not in _EDGE_HISTORY
+    a = x * 2.0
+    ref = weakref.ref(a)
+    b = d.sin(a)
+    del a
+    assert ref() is None  # b's node saved a's value and edge, not a itself
+    b.backward()
+    assert x.grad.item() == math.cos(3.0) * 2.0
+
+
+def test_an_array_node_keeps_its_input_tensors():
+    import numpy as np
+    x = d.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a = x * 2.0
+    b = d.sin(a)
+    assert b.grad_fn.inputs[0] is a  # kept, so an in-place change of a is detected
+
+
+def test_inputs_rebuilt_from_a_scalar_node_record_into_the_same_graph():
+    x = leaf()
+    b = d.sin(x * 2.0)
+    (a,) = b.grad_fn.inputs  # made from the saved edge and value
+    assert a.item() == 3.0 and a.grad_fn is b.grad_fn.next_functions[0][0]
+    (g,) = d.grad(a * 1.0, [x])
+    assert g.item() == 2.0
 
 
 def test_second_backward_still_refused():

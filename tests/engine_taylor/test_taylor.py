@@ -293,9 +293,14 @@ def test_freed_or_modified_graph_is_an_error():
         derivatives(y, x, 2)
     c = d.tensor(2.0)
     y = d.sin(x) * c
-    c.add_(1.0)  # a constant the graph read changed: its value is stale
+    c.add_(1.0)  # a 0-d constant is saved as its float: the graph keeps the value it read
+    assert derivatives(y, x, 2)[2] == pytest.approx(-2.0 * math.sin(0.4), rel=1e-15)
+    x1 = d.tensor([0.4], requires_grad=True)
+    c1 = d.tensor([2.0])
+    y = (d.sin(x1) * c1).sum()
+    c1.add_(1.0)  # an array constant the graph read changed: its value is stale
     with pytest.raises(d.DiffcliError, match="in-place"):
-        derivatives(y, x, 2)
+        derivatives(y, x1, 2)
     a = d.sin(x)
     y = a * a
     a.add_(1.0)  # only values that depend on x changed: their series come from the graph
