@@ -442,15 +442,7 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
         rules = prim.rules
         k = n.nin
         if k <= 2 and n.ctx is None and type(g) is float and not prim.has_param and type(rules) is tuple:
-            # the common cases, unrolled: one or two inputs, read straight off the node's slots
-            e0, v0 = n.e0, n.v0
-            if k == 1:
-                edges, vals, grads = (e0,), (v0,), (rules[0](g, n.ans, v0),)
-            else:
-                e1, v1 = n.e1, n.v1
-                edges, vals = (e0, e1), (v0, v1)
-                grads = (None if e0 is None else rules[0](g, n.ans, v0, v1),
-                         None if e1 is None else rules[1](g, n.ans, v0, v1))
+            grads = None  # the common cases: each rule runs in the loop below, on the node's slots
         else:
             edges, vals = n.edges, n.values
             if n.ctx is not None:  # a custom Function: its backward is user code on tensors
@@ -460,15 +452,29 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
                 finally:
                     state.raw = True
             elif type(g) is not float and not anomaly and _blockwise_step(n, g, edges, buffers, heap):
-                grads = ()  # done: its gradients are in the buffers already
+                k = 0  # done: its gradients are in the buffers already
             elif type(rules) is not tuple:
                 grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
             elif prim.has_param:
                 grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
             else:
                 grads = [None if e is None else rules[i](g, n.ans, *vals) for i, e in enumerate(edges)]
-        for e, gi, v in zip(edges, grads, vals):
-            if gi is None or e is None:
+        for i in _PAIR if k == 2 else range(k):
+            if grads is not None:
+                e, v, gi = edges[i], vals[i], grads[i]
+                if e is None:
+                    continue
+            elif i:
+                e, v = n.e1, n.v1
+                if e is None:
+                    continue
+                gi = rules[1](g, n.ans, n.v0, v)
+            else:
+                e, v = n.e0, n.v0
+                if e is None:
+                    continue
+                gi = rules[0](g, n.ans, v) if k == 1 else rules[0](g, n.ans, v, n.v1)
+            if gi is None:
                 continue
             if type(gi) is not float or type(v) is not float:
                 gi = _raw_grad(gi, v)
@@ -487,6 +493,9 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
             if n.ex is not None or n.ctx is not None:
                 release(n)
     return False
+
+
+_PAIR = (0, 1)
 
 
 def _blockwise_step(n: Node, g: Any, edges: tuple, buffers: dict, heap: list) -> bool:
