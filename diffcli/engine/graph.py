@@ -47,7 +47,7 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = Tr
         n = stack.pop()
         if n.released:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
-        for e in n.edges:
+        for e in (n.e0, n.e1) if n.ex is None else n.edges:  # (a missing second input is None)
             if type(e) is Node:
                 if e not in seen:
                     seen.add(e)

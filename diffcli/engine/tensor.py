@@ -123,6 +123,8 @@ class Node:
     @property
     def edges(self) -> tuple:
         """Per input, the node (or leaf tensor) its gradient goes to, or None."""
+        if self.nin == 2:
+            return (self.e0, self.e1)
         return _per_input(self.nin, self.e0, self.e1, self.ex and self.ex[0])
 
     @property
