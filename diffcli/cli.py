@@ -74,6 +74,9 @@ def common(f: Callable) -> Callable:
                      help="Nested derivative order in the language (grad/diff inside a program)."),
         click.option("--timeout", type=click.FloatRange(0, min_open=True), default=Limits.timeout,
                      show_default=True, help="Seconds per program."),
+        click.option("--jobs", type=click.IntRange(0), default=0, show_default=True,
+                     help="Processes for a batch (PROGRAM -): 0 uses every CPU (up to 4) once a "
+                     "read brings enough lines; 1 answers every line in this process."),
         click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors."),
     ]
     for o in reversed(opts):

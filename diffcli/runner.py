@@ -11,6 +11,7 @@ from .errors import DiffcliError
 from .language.limits import Limits
 from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
+from .workers import MIN_PART, Workers, can_fork, usable_jobs
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -54,43 +55,61 @@ def _run_cli(command: str, kw: dict) -> int:
     style_out, style_err = Style(color_enabled(out), _unicode(out)), Style(color_enabled(err), _unicode(err))
     as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
     fmt = kw.get("fmt", "text")
-    failed = False
     batch = kw["program"] == "-"
+
+    def answer(lineno: int | None, text: str, bad: Any = None) -> tuple[str, str, bool]:
+        """(text for standard output, text for standard error, failed) of one program."""
+        try:
+            if bad is not None:
+                raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
+            result = run(session, command, text, options)
+        except DiffcliError as e:
+            return _report(e, lineno, as_json, style_err) + (True,)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                             hint="please report this; --debug shows the traceback")
+            if debug:
+                traceback.print_exc()
+            return _report(e, lineno, as_json, style_err) + (True,)
+        if as_json:
+            shown = result_json(command, result) + "\n"
+        elif command == "graph" and fmt == "dot":
+            shown = graph_dot(result) + "\n"
+        else:
+            shown = result_text(command, result, style_out, precision) + "\n"
+            if batch:
+                head = visible(text.strip())
+                head = head if len(head) <= 72 else head[:69] + "..."
+                shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
+        return shown, "", command == "check" and not result["ok"]
+
     held = _Held(out)
-    programs = _stdin_programs(held.emit) if batch else [(None, kw["program"], None)]
+    failed = False
+    workers = None
+    jobs = usable_jobs(kw.get("jobs") or 0) if batch and not debug else 1
     try:
-        for lineno, text, bad in programs:
-            try:
-                if bad is not None:
-                    raise bad
-                result = run(session, command, text, options)
-            except DiffcliError as e:
-                failed = True
-                _report(e, lineno, as_json, style_err, held, err)
-                continue
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-                failed = True
-                e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                                 hint="please report this; --debug shows the traceback")
-                if debug:
-                    traceback.print_exc()
-                _report(e, lineno, as_json, style_err, held, err)
-                continue
-            if as_json:
-                held.write(result_json(command, result) + "\n")
-            elif command == "graph" and fmt == "dot":
-                held.write(graph_dot(result) + "\n")
-            else:
-                if batch:
-                    shown = visible(text.strip())
-                    shown = shown if len(shown) <= 72 else shown[:69] + "..."
-                    held.write(style_out.dim(f"[{lineno}] {shown}") + "\n")
-                held.write(result_text(command, result, style_out, precision) + "\n")
-            if command == "check" and not result["ok"]:
-                failed = True
+        chunks = _stdin_chunks(held.emit) if batch else [[(None, kw["program"], None)]]
+        for chunk in chunks:
+            if jobs > 1 and workers is None and len(chunk) >= 2 * MIN_PART and can_fork():
+                held.emit()
+                workers = Workers(jobs - 1, answer)
+            answers = workers.map(chunk) if workers is not None else (answer(*item) for item in chunk)
+            for shown, shown_err, bad in answers:
+                failed = failed or bad
+                if shown:
+                    held.write(shown)
+                if shown_err:
+                    held.emit()  # the answers before this error reach a shared terminal first
+                    err.write(shown_err)
+                    err.flush()
+        if workers is not None:
+            workers.close()
+            workers = None
     finally:
+        if workers is not None:  # interrupted, or the reader went away
+            workers.close(kill=True)
         held.emit()
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -128,45 +147,52 @@ def _unicode(stream: Any) -> bool:
         return False
 
 
-def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style, out: _Held, err: Any) -> None:
+def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) -> tuple[str, str]:
+    """(standard output, standard error) text of an error: JSON Lines on standard output, or
+    text on standard error."""
     if lineno is not None and e.line is not None and e.line != 1:
         e.message += f" (line {e.line} of the program)"
     if as_json:
-        out.write(error_json(e, lineno) + "\n")
-    else:
-        out.emit()  # the answers before this error reach a shared terminal first
-        err.write((f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n")
-        err.flush()
+        return error_json(e, lineno) + "\n", ""
+    return "", (f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n"
 
 
-def _stdin_programs(before_wait: Callable[[], None]) -> Iterator[tuple[int, str, DiffcliError | None]]:
-    """(line number, program, error) for each non-blank, non-comment line of standard input;
-    ``before_wait`` runs before each read that may wait for input."""
-    for lineno, raw in enumerate(_stdin_lines(before_wait), start=1):
-        raw = raw.rstrip(b"\r")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            shown = raw.decode("utf-8", errors="replace")
-            col = len(raw[:exc.start].decode("utf-8", errors="replace"))
-            yield lineno, shown, DiffcliError("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})",
-                                              line=1, column=col + 1, span=(col, col + 1), source=shown)
-            continue
-        stripped = text.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if "\x00" in text:
-            col = text.index("\x00")
-            shown = text.replace("\x00", "\u2400")  # the visible symbol for NUL, for the caret line
-            yield lineno, text, DiffcliError("parse", "the line contains a NUL byte", line=1, column=col + 1,
-                                             span=(col, col + 1), source=shown)
-            continue
-        yield lineno, text, None
+def _stdin_chunks(before_wait: Callable[[], None]) -> Iterator[list[tuple[int, str, tuple | None]]]:
+    """For each read of standard input, (line number, program, error) of its non-blank,
+    non-comment lines; ``before_wait`` runs before each read that may wait for input. An error
+    is (kind, message, column, source line): plain values, which a worker process can be sent."""
+    lineno = 0
+    for raws in _stdin_lines(before_wait):
+        chunk = []
+        for raw in raws:
+            lineno += 1
+            item = _program(lineno, raw.rstrip(b"\r"))
+            if item is not None:
+                chunk.append(item)
+        if chunk:
+            yield chunk
 
 
-def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[bytes]:
-    """Standard input's lines as bytes, without their newlines, read as whole chunks of
-    what has arrived (read1) rather than line by line."""
+def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = raw.decode("utf-8", errors="replace")
+        col = len(raw[:exc.start].decode("utf-8", errors="replace"))
+        return lineno, shown, ("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})", col + 1, shown)
+    stripped = text.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    if "\x00" in text:
+        col = text.index("\x00")
+        shown = text.replace("\x00", "\u2400")  # the visible symbol for NUL, for the caret line
+        return lineno, text, ("parse", "the line contains a NUL byte", col + 1, shown)
+    return lineno, text, None
+
+
+def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[list[bytes]]:
+    """Standard input's lines as bytes, without their newlines, a list per read: whole chunks
+    of what has arrived (read1) rather than line by line."""
     stream = getattr(sys.stdin, "buffer", None) or sys.stdin
     read1 = getattr(stream, "read1", None)
     if read1 is None:  # a stream with no chunked reads (a test's StringIO): line by line
@@ -176,7 +202,7 @@ def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[bytes]:
             raw = next(lines, None)
             if raw is None:
                 return
-            yield (raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw).rstrip(b"\n")
+            yield [(raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw).rstrip(b"\n")]
     partial: list[bytes] = []  # a line split across reads, joined once it ends (linear, however long)
     while True:
         before_wait()
@@ -191,6 +217,6 @@ def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[bytes]:
         last = lines.pop()
         if last:
             partial.append(last)
-        yield from lines
+        yield lines
     if partial:
-        yield b"".join(partial)
+        yield [b"".join(partial)]
