@@ -11,7 +11,6 @@ from .errors import DiffcliError
 from .language.limits import Limits
 from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
-from .workers import MIN_PART, Workers, can_fork, usable_jobs
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -88,7 +87,10 @@ def _run_cli(command: str, kw: dict) -> int:
     held = _Held(out)
     failed = False
     workers = None
-    jobs = usable_jobs(kw.get("jobs") or 0) if batch and not debug else 1
+    jobs = 1
+    if batch and not debug:  # a one-shot command never imports the workers' modules
+        from .workers import MIN_PART, Workers, can_fork, usable_jobs
+        jobs = usable_jobs(kw.get("jobs") or 0)
     try:
         chunks = _stdin_chunks(held.emit) if batch else [[(None, kw["program"], None)]]
         for chunk in chunks:
