@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import CHILD_ENV, MEMORY_ENV, PY, fmt_err, installed, row  # noqa: E402
+from harness import CHILD_ENV, MEMORY_ENV, PY, compile_diffcli, fmt_err, installed, row  # noqa: E402
 
 WORKLOADS = {
     "W1": "workloads.w1_cold",
@@ -251,6 +251,7 @@ def main() -> None:
         bad = [w for w in selected if w not in WORKLOADS]
         if bad:
             ap.error(f"unknown workload(s) {', '.join(bad)}; choose from {', '.join(WORKLOADS)}")
+    compile_diffcli()
     load_before = os.getloadavg()
     t_start = time.perf_counter()
     rows: list[dict] = []
