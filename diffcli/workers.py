@@ -144,7 +144,8 @@ def _serve(r: int, w: int, answer: Callable[..., Any]) -> None:
     """A worker's life: answer each part it reads until its input ends; never returns."""
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker, quietly
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker, quietly
         while True:
             data = _read_message(r)
             if data is None:

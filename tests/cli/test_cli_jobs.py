@@ -95,3 +95,28 @@ def test_parts_cover_the_items_in_order(n, jobs):
     assert 1 <= len(parts) <= jobs
     if len(parts) > 1:
         assert all(len(p) >= MIN_PART * 0.9 - 1 for p in parts)
+
+
+def test_ctrl_c_ends_the_batch_and_its_workers(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    src = tmp_path / "batch.txt"
+    src.write_text(_batch(700) * 40)
+    with open(src, "rb") as stdin:
+        p = subprocess.Popen([sys.executable, "-m", "diffcli", "grad", "-", "--json", "--jobs", "2"],
+                             stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        assert p.stdout.readline()  # answers are coming: the workers are at work
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+    assert p.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
+    deadline = time.monotonic() + 10
+    while True:  # nothing of the batch's process group is left
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a worker outlived the interrupted batch"
+        time.sleep(0.05)
