@@ -92,7 +92,7 @@ class Session:
         ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))
-        names = free_names(program.expr)
+        names = free_names(program.expr, program.leaves)
         unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
         if unbound:
             first = unbound[0]

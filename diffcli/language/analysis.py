@@ -18,11 +18,18 @@ def walk(root: Expr) -> Iterator[Expr]:
         stack.extend(reversed(kids))
 
 
-def free_names(root: Expr) -> list[Expr]:
+def free_names(root: Expr, leaves: list[Expr] | None = None) -> list[Expr]:
     """Name expressions that refer to variables, first appearance first (one per name).
 
-    The order of ``walk``, inlined: this runs for every program."""
+    The order of ``walk``, inlined: this runs for every program. ``leaves``, a program's
+    name leaves in walk order (Program.leaves), spares the walk: root's are those in its span."""
     seen: dict[str, Expr] = {}
+    if leaves is not None:
+        lo, hi = root.span
+        for e in leaves:
+            if lo <= e.span[0] < hi and e.value not in CONSTANTS and e.value not in seen:
+                seen[e.value] = e
+        return list(seen.values())
     stack = [root]
     pop, extend = stack.pop, stack.extend
     while stack:

@@ -87,6 +87,9 @@ class Binding(Record):
 
 class Program(Record):
     FIELDS = ("definitions", "expr", "bindings", "source")
+    # the parser's name leaves, in source order (the order analysis.walk visits them), when
+    # it knows them: free_names reads them instead of walking the tree
+    leaves: list[Expr] | None = None
     definitions: list[Definition]
     expr: Expr | None
     bindings: list[Binding]

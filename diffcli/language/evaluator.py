@@ -49,38 +49,61 @@ class Evaluator:
 
     # ------------------------------------------------------------------
     def evaluate(self, root: Expr, env: dict, source: str) -> Any:
-        """The value of ``root`` with ``env`` binding its variables."""
+        """The value of ``root`` with ``env`` binding its variables.
+
+        Numbers, names, parentheses and the binary operators, most of every program, are
+        handled here; _step does the rest (a call per node saved)."""
         values: list = []
         stack: list = [(root, env, source, 0)]
         steps = 0
         budget = self.limits.budget
-        while stack:
-            expr, env_, src, phase = stack.pop()
-            steps += 1
-            if not steps & 4095 and budget is not None:
-                budget.check_time()
-            try:
+        expr, src = root, source
+        try:
+            while stack:
+                steps += 1
+                if not steps & 4095 and budget is not None:
+                    expr = None  # a timeout belongs to no expression
+                    budget.check_time()
+                expr, env_, src, phase = stack.pop()
+                kind = expr.kind
+                if phase == 0:
+                    if kind == "num":
+                        values.append(expr.value)
+                        continue
+                    if kind == "name":
+                        v = env_.get(expr.value)
+                        values.append(v if v is not None else self._lookup(expr, env_, src))
+                        continue
+                    if kind == "group":  # its value is its child's: no step of its own
+                        stack.append((expr.args[0], env_, src, 0))
+                        continue
+                    if kind == "binary":
+                        a, b = expr.args
+                        stack.append((expr, env_, src, 1))
+                        stack.append((b, env_, src, 0))
+                        stack.append((a, env_, src, 0))
+                        continue
+                elif phase == 1 and kind == "binary" and expr.value != "@":  # both operands as they are
+                    args = values[-2:]
+                    del values[-2:]
+                    values.append(self._op(expr, src, _BINARY[expr.value], args))
+                    continue
                 self._step(expr, env_, src, phase, stack, values)
-            except DiffcliError as err:
-                raise err.at(expr.span, src) from None
+        except DiffcliError as err:
+            raise (err if expr is None else err.at(expr.span, src)) from None
         v = values[-1]
         return E.const(v) if type(v) is float else v
 
     def _step(self, expr: Expr, env_: dict, src: str, phase: int, stack: list, values: list) -> None:
-        """One step of the evaluation loop: push the children, or combine their values.
+        """One step of the evaluation loop (for what evaluate does not do itself): push the
+        children, or combine their values.
 
         A number literal's value is its float: the engine's binary operations take floats as
         operands (and save them as floats); every other use makes it a tensor (_tensors)."""
         kind = expr.kind
-        if phase == 0:
-            if kind == "num":
-                values.append(expr.value)
-            elif kind == "name":
-                values.append(self._lookup(expr, env_, src))
-            elif kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
+        if phase == 0:  # (numbers, names, groups and binary operators: in evaluate)
+            if kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
                 values.append(self._special(expr, env_, src))
-            elif kind == "group":  # its value is its child's: no step of its own
-                stack.append((expr.args[0], env_, src, 0))
             else:
                 stack.append((expr, env_, src, 1))
                 if expr.kwargs:
@@ -91,11 +114,6 @@ class Evaluator:
                         stack.append((a, env_, src, 0))
             return
         if phase == 2:  # a user function's body has been evaluated
-            return
-        if kind == "binary" and expr.value != "@":  # the common case: both operands as they are
-            args = values[-2:]
-            del values[-2:]
-            values.append(self._op(expr, src, _BINARY[expr.value], args))
             return
         if kind == "unary" and type(values[-1]) is float:  # a signed number literal: a number
             if expr.value == "-":

@@ -9,14 +9,10 @@ transformer-during-parse does.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from operator import itemgetter
 from typing import Any
 
-from .grammar import grammar_text
 
 FORMAT = 1
 _FAILED = "__FAILED"  # the lexer's group for a character that starts no token
@@ -71,7 +67,6 @@ class Tables:
                         for row in self.states]
         self.gotos = [{k: v[1] for k, v in row.items() if not (k.isupper() or k == "$END")}
                       for row in self.states]
-        self.chains: dict = {}  # (state below, top state, terminal) -> top state after unit reductions
         self.start = data["start"]
         self.end = data["end"]
         self.keywords = data["keywords"]
@@ -93,6 +88,51 @@ class Tables:
             if "$END" in row:
                 row[_END] = row["$END"]
         self._shift_reduce()
+        self._number_kinds()
+
+    def _number_kinds(self) -> None:
+        """The driver's view in small ints: a token's kind is the number of its terminal's group
+        (the match's lastindex, no name to look up), a keyword's a number after the groups; each
+        state's actions are a list indexed by kind. A goto and the one-child reductions that
+        follow it are one lookup, filled in as met: jumps[below][origin * kinds + kind]."""
+        index = self.scanner.groupindex
+        names = [""] * (self.scanner.groups + 1)
+        for name, group in index.items():
+            names[group] = name
+        self.keyword_ids = {}
+        for word, term in self.keywords.items():
+            self.keyword_ids[word] = len(names)
+            names.append(term)
+        self.kind_name = names
+        kinds = self.kinds = len(names)
+        ids = {name: i for i, name in enumerate(names) if name}
+        self.name_id, self.end_id = ids.get("NAME", -1), ids[_END]
+        self.table = []
+        for row in self.actions:
+            line = [_ERROR] * kinds
+            for term, act in row.items():
+                if term in ids:
+                    line[ids[term]] = act
+            self.table.append(line)
+        nonterminals = {name: i for i, name in enumerate(dict.fromkeys(self.origin))}
+        self.origin_key = [nonterminals[o] * kinds for o in self.origin]
+        self.jumps: list[dict] = [{} for _ in self.states]
+        self.chains: list[dict] = [{} for _ in self.states]  # chains[below][top * kinds + kind]
+        self._ends = set(self.end.values())
+
+    def _chain_memo(self, below: int, top: int, kind: int) -> int:
+        """``_chain`` for the driver, memoized in self.chains."""
+        end = self.chains[below][top * self.kinds + kind] = self._chain(below, top, self.kind_name[kind])
+        return end
+
+    def _jump(self, below: int, rule: int, kind: int) -> int:
+        """The top state after rule's goto from ``below`` and the one-child reductions that the
+        token of ``kind`` then triggers (memoized in self.jumps)."""
+        top = self.gotos[below][self.origin[rule]]
+        if not (kind == self.end_id and top in self._ends):
+            top = self._chain(below, top, self.kind_name[kind])
+        self.jumps[below][self.origin_key[rule] + kind] = top
+        return top
 
     def _shift_reduce(self) -> None:
         """A shift into a state whose only action is to reduce by one rule becomes one action
@@ -149,7 +189,9 @@ class Tables:
     def _run(self, text: str, start: str, builder: Any, tick: Any) -> Any:
         """Lex ``text`` and drive the tables over its tokens; the start rule's value."""
         rules = self._rules(builder)
-        actions, gotos, chains, kw = self.actions, self.gotos, self.chains, self.keywords
+        table, jumps, names, kw = self.table, self.jumps, self.kind_name, self.keyword_ids
+        gotos, origin, chains, kinds = self.gotos, self.origin, self.chains, self.kinds
+        name_id, end_id = self.name_id, self.end_id
         end_state = self.end[start]
         top = self.start[start]
         stack = [top]
@@ -157,25 +199,29 @@ class Tables:
         new = object.__new__
         count = 0
         for m in self.scanner.finditer(text):
-            typ = m.lastgroup
+            kind = m.lastindex
             pos, end = m.end(1), m.end()
-            if typ == "NAME" and text[pos:end] in kw:
-                typ = kw[text[pos:end]]
+            if kind == name_id and text[pos:end] in kw:
+                kind = kw[text[pos:end]]
             count += 1
             if not count & 4095 and tick is not None:
                 tick()
-            act = actions[top].get(typ, _ERROR)
+            act = table[top][kind]
             while act < 0:  # reduce by rule ~act, as often as the token asks
-                through, size, fn, origin = rules[~act]
-                if through:  # one-child ?rules: the value stays, only the top state moves
+                through, size, fn, key = rules[~act]
+                if through:  # after a shift-reduce's goto: the chain that this token triggers
                     below = stack[-2]
-                    top = chains.get((below, top, typ))
+                    top = chains[below].get(top * kinds + kind)
                     if top is None:
-                        top = chains[below, stack[-1], typ] = self._chain(below, stack[-1], typ)
+                        top = self._chain_memo(below, stack[-1], kind)
                     stack[-1] = top
                 elif size == 1:  # a token becomes a node: the stacks keep their depth
                     values[-1] = fn(values[-1])
-                    top = stack[-1] = gotos[stack[-2]][origin]
+                    below = stack[-2]
+                    top = jumps[below].get(key + kind)
+                    if top is None:
+                        top = self._jump(below, ~act, kind)
+                    stack[-1] = top
                 else:
                     if size:
                         children = values[-size:]
@@ -184,21 +230,25 @@ class Tables:
                         values.append(fn(*children))
                     else:
                         values.append(fn())
-                    top = gotos[stack[-1]][origin]
+                    below = stack[-1]
+                    top = jumps[below].get(key + kind)
+                    if top is None:
+                        top = self._jump(below, ~act, kind)
                     stack.append(top)
-                if top == end_state and typ == _END:
+                if top == end_state and kind == end_id:
                     return values[-1]
-                act = actions[top].get(typ, _ERROR)
+                act = table[top][kind]
             if act == _ERROR:
-                raise self._failure(typ, text, pos, end, stack)
+                raise self._failure(names[kind], text, pos, end, stack)
             tok = new(Tok)  # Tok's fields set here: cheaper than a call to its __init__
-            tok.type, tok.value, tok.start_pos, tok.end_pos = typ, text[pos:end], pos, end
+            tok.type, tok.value, tok.start_pos, tok.end_pos = names[kind], text[pos:end], pos, end
             if act < _SHIFT_REDUCE:
                 stack.append(act)
                 values.append(tok)
                 top = act
                 continue
-            _, size, fn, origin = rules[act - _SHIFT_REDUCE]
+            rule = act - _SHIFT_REDUCE
+            _, size, fn, key = rules[rule]
             if size == 1:
                 values.append(fn(tok))
             else:  # the token completes the rule: its other children are on the stack
@@ -208,7 +258,7 @@ class Tables:
                 del values[keep:]
                 del stack[keep + 1:]
                 values.append(fn(*children))
-            top = gotos[stack[-1]][origin]
+            top = gotos[stack[-1]][origin[rule]]  # no chain: the next token is its lookahead
             stack.append(top)
         raise ParseFailure(len(text), None, None, stack, self)  # pragma: no cover
 
@@ -251,13 +301,14 @@ class Tables:
         return False
 
     def _rules(self, builder: Any) -> list:
-        """Per rule, what the driver needs: (one-child passthrough?, size, callback, origin);
-        kept on the builder, whose methods the callbacks are."""
+        """Per rule, what the driver needs: (one-child passthrough?, size, callback, origin's key
+        in self.jumps); kept on the builder, whose methods the callbacks are, for these tables."""
         cached = getattr(builder, "_lalr_callbacks", None)
-        if cached is not None:
-            return cached
-        cbs = [(through, r[1], _make_callback(builder, r), r[0]) for through, r in zip(self.passthrough, self.rules)]
-        builder._lalr_callbacks = cbs
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        cbs = [(through, r[1], _make_callback(builder, r), key)
+               for through, r, key in zip(self.passthrough, self.rules, self.origin_key)]
+        builder._lalr_callbacks = (self, cbs)
         return cbs
 
 
@@ -317,109 +368,5 @@ def _make_callback(builder: Any, rule: list) -> Any:
     return callback
 
 
-# -------------------------------------------------------------------- building and caching
-class _Probe:
-    """A builder that accepts every rule, to test a loaded table."""
-
-    _lalr_callbacks = None
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *kids: name
-
-
-def _cache_dir() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative path is ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None
-    path = os.path.join(base, "diffcli")
-    try:
-        os.makedirs(path, exist_ok=True)
-        return path if os.access(path, os.W_OK) else None
-    except OSError:
-        return None
-
-
-def load_tables() -> Tables:
-    """The tables for the current grammar: from the cache, or compiled by lark (and cached)."""
-    text = grammar_text()
-    key = hashlib.sha256(f"{FORMAT}\n{text}".encode()).hexdigest()[:16]
-    folder = _cache_dir()
-    path = os.path.join(folder, f"tables-{key}.json") if folder else None
-    if path and os.path.exists(path):
-        try:
-            with open(path, encoding="utf-8") as f:
-                tables = Tables(json.load(f))
-            tables.parse("x", "program", _Probe())  # a cache of the wrong shape fails here
-            return tables
-        except Exception:  # noqa: BLE001 - any damage to the cache: rebuild it
-            pass
-    data = compile_tables(text)
-    if path:
-        try:
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # no cache: the next run compiles again
-    return Tables(data)
-
-
-def compile_tables(text: str) -> dict:
-    """Let lark compile the grammar; keep only plain data."""
-    from lark import Lark
-    lk = Lark(text, parser="lalr", start=["program", "repl_line"], maybe_placeholders=True)
-    pt = lk.parser.parser.parser.parse_table
-    rules: list = []
-    index: dict = {}
-    for rule in lk.rules:
-        index[id(rule)] = len(rules)
-        rules.append(_rule_data(rule))
-    by_key = {(r.origin.name, tuple(s.name for s in r.expansion), r.alias, r.options.empty_indices): index[id(r)]
-              for r in lk.rules}
-    states = []
-    for s in range(len(pt.states)):
-        row = {}
-        for sym, (action, arg) in pt.states[s].items():
-            if action.name == "Shift":
-                row[str(sym)] = [True, arg]
-            else:
-                key = (arg.origin.name, tuple(x.name for x in arg.expansion), arg.alias, arg.options.empty_indices)
-                row[str(sym)] = [False, by_key[key]]
-        states.append(row)
-    name_re = re.compile(next(t.pattern.to_regexp() for t in lk.terminals if t.name == "NAME"))
-    keywords = {t.pattern.value: t.name for t in lk.terminals
-                if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
-    regexps = [(t.name, t.pattern.to_regexp()) for t in lk.terminals if t.pattern.type == "re"]
-    literals = sorted(((t.name, re.escape(t.pattern.value)) for t in lk.terminals
-                       if t.pattern.type == "str" and t.name not in keywords.values()),
-                      key=lambda x: -len(x[1]))
-    return {"format": FORMAT, "states": states, "rules": rules, "start": dict(pt.start_states),
-            "end": dict(pt.end_states), "keywords": keywords, "ignore": list(lk.lexer_conf.ignore),
-            "terminals": [list(t) for t in regexps + literals]}
-
-
-def _rule_data(rule: Any) -> list:
-    """What lark's tree builder does for a rule, as data (see lark's maybe_create_child_filter)."""
-    exp = rule.expansion
-    empty = rule.options.empty_indices
-    if empty:
-        bits = "".join(str(int(b)) for b in empty)
-        gaps = [len(ones) for ones in bits.split("0")]
-    else:
-        gaps = [0] * (len(exp) + 1)
-    include, nones, splice = [], 0, []
-    for i, sym in enumerate(exp):
-        nones += gaps[i]
-        if rule.options.keep_all_tokens or not (sym.is_term and sym.filter_out):
-            include.append([i, nones])
-            nones = 0
-            if not sym.is_term and sym.name.startswith("_"):
-                splice.append(i)
-    nones += gaps[len(exp)]
-    origin = str(rule.origin.name)
-    name = None if origin.startswith("_") else str(rule.alias or origin)
-    expand1 = bool(rule.options.expand1 and not rule.alias)
-    return [origin, len(exp), name, expand1, include, nones, splice]
+# building and caching: in lalr_build, named here too
+from .lalr_build import _Probe, compile_tables, load_tables  # noqa: E402,F401

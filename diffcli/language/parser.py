@@ -34,8 +34,13 @@ def _builder():
         def number(self, tok):
             return leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
 
+        leaves: list = []  # the name leaves made, in source order (see parse)
+        ordered = True  # ... which is the order analysis.walk visits them
+
         def name(self, tok):
-            return leaf("name", tok.value, (tok.start_pos, tok.end_pos))
+            e = leaf("name", tok.value, (tok.start_pos, tok.end_pos))
+            self.leaves.append(e)
+            return e
 
         def _bin(op):  # noqa: N805
             def f(self, a, b):
@@ -80,6 +85,7 @@ def _builder():
             return Expr("call", name.value, tuple(args), (name.start_pos, rp.end_pos), tuple(kwargs))
 
         def kwarg(self, name, e):
+            self.ordered = False  # keywords may come before positional arguments: not walk order
             return (name.value, e, (name.start_pos, e.span[1]))
 
         def index(self, target, lb, items, rb):
@@ -174,6 +180,7 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
     called now and then (the session passes its time limit's check)."""
     t = _TABLES or tables()
+    _BUILDER.leaves, _BUILDER.ordered = [], True
     try:
         result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
@@ -184,7 +191,10 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
         result.source = text
         return result
     items, bindings = result
-    return _program(items, bindings, text)
+    program = _program(items, bindings, text)
+    if _BUILDER.ordered:
+        program.leaves = _BUILDER.leaves
+    return program
 
 
 def _program(items: list, bindings: list, text: str) -> Program:
