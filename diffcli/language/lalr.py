@@ -196,16 +196,19 @@ class Tables:
         top = self.start[start]
         stack = [top]
         values: list = []
-        new = object.__new__
+        new, tok_class, error, shift_reduce = object.__new__, Tok, _ERROR, _SHIFT_REDUCE
         count = 0
+        if len(text) < 4095:  # fewer than 4096 tokens: never a tick, nor its count
+            tick = None
         for m in self.scanner.finditer(text):
             kind = m.lastindex
             pos, end = m.end(1), m.end()
             if kind == name_id and text[pos:end] in kw:
                 kind = kw[text[pos:end]]
-            count += 1
-            if not count & 4095 and tick is not None:
-                tick()
+            if tick is not None:
+                count += 1
+                if not count & 4095:
+                    tick()
             act = table[top][kind]
             while act < 0:  # reduce by rule ~act, as often as the token asks
                 through, size, fn, key = rules[~act]
@@ -238,16 +241,16 @@ class Tables:
                 if top == end_state and kind == end_id:
                     return values[-1]
                 act = table[top][kind]
-            if act == _ERROR:
+            if act == error:
                 raise self._failure(names[kind], text, pos, end, stack)
-            tok = new(Tok)  # Tok's fields set here: cheaper than a call to its __init__
+            tok = new(tok_class)  # Tok's fields set here: cheaper than a call to its __init__
             tok.type, tok.value, tok.start_pos, tok.end_pos = names[kind], text[pos:end], pos, end
-            if act < _SHIFT_REDUCE:
+            if act < shift_reduce:
                 stack.append(act)
                 values.append(tok)
                 top = act
                 continue
-            rule = act - _SHIFT_REDUCE
+            rule = act - shift_reduce
             _, size, fn, key = rules[rule]
             if size == 1:
                 values.append(fn(tok))
