@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .state import state
-from .tensor import _SCALAR_ERRORS, Prim, Tensor, const, new_node
+from .tensor import _SCALAR_ERRORS, Prim, Tensor, const, new_node, scalar_node
+
+
+_new_object = object.__new__
 
 
 def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
@@ -50,32 +53,35 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     if ta is Tensor:
         av, ra = a._v, a._rg
     elif ta is float or ta is int:
-        av, ra = float(a), False
+        av, ra = a if ta is float else float(a), False
     else:
         a = const(a)
         av, ra, ta = a._v, False, Tensor
     if tb is Tensor:
         bv, rb = b._v, b._rg
     elif tb is float or tb is int:
-        bv, rb = float(b), False
+        bv, rb = b if tb is float else float(b), False
     else:
         b = const(b)
         bv, rb, tb = b._v, False, Tensor
-    if type(av) is float and type(bv) is float:
+    scalars = type(av) is float and type(bv) is float
+    if scalars:
         try:
             v = prim.scalar(av, bv)
         except _SCALAR_ERRORS:
             v = prim.forward((av, bv))
     else:
         v = prim.forward((av, bv))
-    out = Tensor.__new__(Tensor)
+    out = _new_object(Tensor)
     out._v = v
     out.grad = None
     out._version = 0
     if (ra or rb) and state.grad_enabled and prim.rules:
         # A number operand is saved as the float itself (no tensor to allocate): see Node.
-        out.grad_fn = new_node(prim, (a if ta is Tensor else av, b if tb is Tensor else bv), None,
-                           v if prim.uses_ans else None)
+        a = a if ta is Tensor else av
+        b = b if tb is Tensor else bv
+        ans = v if prim.uses_ans else None
+        out.grad_fn = scalar_node(prim, a, b, ans) if scalars else new_node(prim, (a, b), None, ans)
         out._rg = True
     else:
         out.grad_fn = None
@@ -105,10 +111,11 @@ def apply1(prim: Prim, a: Any) -> Tensor:
             v = None
     if v is None:
         v = prim.forward((av,))
-    out = Tensor.__new__(Tensor)
+    out = _new_object(Tensor)
     out._v, out.grad, out._version = v, None, 0
     if a._rg and state.grad_enabled and prim.rules:
-        out.grad_fn = new_node(prim, (a,), None, v if prim.uses_ans else None)
+        ans = v if prim.uses_ans else None
+        out.grad_fn = scalar_node(prim, a, None, ans) if type(av) is float else new_node(prim, (a,), None, ans)
         out._rg = True
     else:
         out.grad_fn, out._rg = None, False

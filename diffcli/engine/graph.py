@@ -47,7 +47,7 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = Tr
         n = stack.pop()
         if n.released:
             raise DiffcliError("autograd", _SECOND_BACKWARD)
-        for e in (n.e0, n.e1) if n.ex is None else n.edges:  # (a missing second input is None)
+        for e in (n.e0, n.e1) if n.nin <= 2 else n.edges:  # (a missing second input is None)
             if type(e) is Node:
                 if e not in seen:
                     seen.add(e)
@@ -436,12 +436,14 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
             raise DiffcliError("autograd", _SECOND_BACKWARD)
         if check_versions:
             _check_versions(n)
-        if n.retained is not None:
+        x = n.x
+        if x is not None and x.retained is not None:
             _retain(n, const(g), False)
         prim = n.prim
         rules = prim.rules
         k = n.nin
-        if k <= 2 and n.ctx is None and type(g) is float and not prim.has_param and type(rules) is tuple:
+        if k <= 2 and (x is None or x.ctx is None) and type(g) is float and not prim.has_param \
+                and type(rules) is tuple:
             grads = None  # the common cases: each rule runs in the loop below, on the node's slots
         else:
             edges, vals = n.edges, n.values
@@ -488,9 +490,10 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
             else:
                 buffers[e] = prev + gi if type(gi) is float else _add_raw(prev, gi)
         if not retain_graph:  # what the node saved goes (release, inlined for the common case)
-            n.released = True
-            n.v0 = n.v1 = n.ans = n.tensors = None
-            if n.ex is not None or n.ctx is not None:
+            if x is None:
+                n.released = True
+                n.v0 = n.v1 = n.ans = None
+            else:
                 release(n)
     return False
 

@@ -106,11 +106,26 @@ _next_seq = itertools.count().__next__
 class Node:
     """The ``grad_fn`` of a non-leaf tensor: how to send its gradient to its inputs."""
 
-    __slots__ = ("prim", "nin", "e0", "v0", "e1", "v1", "ex", "tensors", "versions", "p", "ans",
-                 "origin", "retained", "ctx", "seq", "released", "__weakref__")
+    __slots__ = ("prim", "nin", "e0", "v0", "e1", "v1", "p", "ans", "origin", "seq", "released",
+                 "x", "__weakref__")
 
     # Made by ``new_node``: a plain function call costs much less than calling a class.
-    # ``ex``: None, or (edges, values) of the inputs after the second.
+    # ``x``: None, or the fields few nodes need (``_Extra``). The collector visits every slot
+    # of every node on each pass, so a scalar node keeps as few as it can.
+
+    ex = property(lambda self: None if self.x is None else self.x.ex, lambda self, v: _set_extra(self, "ex", v),
+                  doc="None, or (edges, values) of the inputs after the second.")
+    tensors = property(lambda self: None if self.x is None else self.x.tensors,
+                       lambda self, v: _set_extra(self, "tensors", v),
+                       doc="The input tensors, kept only when one holds an array (in-place checks).")
+    versions = property(lambda self: None if self.x is None else self.x.versions,
+                        lambda self, v: _set_extra(self, "versions", v),
+                        doc="Versions of ``tensors`` when recorded, with in-place checks on.")
+    retained = property(lambda self: None if self.x is None else self.x.retained,
+                        lambda self, v: _set_extra(self, "retained", v),
+                        doc="A weak reference to the output tensor after retain_grad().")
+    ctx = property(lambda self: None if self.x is None else self.x.ctx,
+                   lambda self, v: _set_extra(self, "ctx", v), doc="A custom Function's context.")
 
     def _origin_from_stack(self) -> None:
         if self.origin is None:
@@ -153,6 +168,23 @@ class Node:
         return f"<{self.name()}>"
 
 
+class _Extra:
+    """A node's rarely needed fields, in one object so that most nodes have none."""
+
+    __slots__ = ("ex", "tensors", "versions", "retained", "ctx")
+
+    def __init__(self) -> None:
+        self.ex = self.tensors = self.versions = self.retained = self.ctx = None
+
+
+def _set_extra(n: Node, field: str, value: Any) -> None:
+    if n.x is None:
+        if value is None:
+            return
+        n.x = _Extra()
+    setattr(n.x, field, value)
+
+
 def _per_input(k: int, first: Any, second: Any, rest: tuple | None) -> tuple:
     """One item per input from a node's two slots and the tuple of the others."""
     if k == 2:
@@ -176,64 +208,74 @@ def _input_tensor(e: Any, v: Any) -> Any:
 def release(n: Node) -> None:
     """Free what ``n`` saved for its backward pass (its edges stay, for next_functions)."""
     n.released = True
-    n.v0 = n.v1 = n.ans = n.tensors = None
-    if n.ex is not None:
-        n.ex = (n.ex[0], None)
-    if n.ctx is not None:
-        n.ctx.saved = None
+    n.v0 = n.v1 = n.ans = None
+    x = n.x
+    if x is not None:
+        x.tensors = None
+        if x.ex is not None:
+            x.ex = (x.ex[0], None)
+        if x.ctx is not None:
+            x.ctx.saved = None
 
 
 _new_object = object.__new__
 
 
-def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
-    """A node for ``prim`` applied to ``inputs`` (tensors, or Python floats for number
-    operands), with parameter ``p``; ``ans``, the output's value, when its rules use it."""
+def scalar_node(prim: Prim, a: Any, b: Any, ans: Any) -> Node:
+    """A node for ``prim`` applied to ``a`` and ``b`` (None: to ``a`` alone), each a tensor or
+    a Python float (a number operand, saved as itself); ``ans``, the output's value, when its
+    rules use it. The scalar hot path: ``new_node`` adds what array inputs need."""
     n = _new_object(Node)
     # Inputs exist before the operations that use them, so every node's seq is larger than
     # those of the nodes it points to: descending seq is a topological order of any graph.
     n.seq = _next_seq()
     n.prim = prim
-    k = n.nin = len(inputs)
-    arrays = False
-    if k:
-        a = inputs[0]
-        if type(a) is float:
-            n.e0, n.v0 = None, a
-        else:
-            n.e0, n.v0 = a.grad_fn or (a if a._rg else None), a._v
-            arrays = type(a._v) is not float
+    n.x = n.p = None
+    # An input's edge: its node, itself as a leaf that requires grad, or None (a number).
+    if type(a) is float:
+        n.e0 = None
+        n.v0 = a
     else:
-        n.e0 = n.v0 = None
-    if k > 1:
-        b = inputs[1]
-        if type(b) is float:
-            n.e1, n.v1 = None, b
-        else:
-            n.e1, n.v1 = b.grad_fn or (b if b._rg else None), b._v
-            arrays = arrays or type(b._v) is not float
+        n.e0 = a.grad_fn or (a if a._rg else None)
+        n.v0 = a._v
+    n.nin = 1 if b is None else 2
+    if b is None or type(b) is float:
+        n.e1 = None
+        n.v1 = b
     else:
-        n.e1 = n.v1 = None
-    if k > 2:
-        rest = inputs[2:]
-        n.ex = (tuple([None if type(t) is float else t.grad_fn or (t if t._rg else None) for t in rest]),
-                tuple([value_of(t) for t in rest]))
-        arrays = arrays or any(type(v) is not float for v in n.ex[1])
-    else:
-        n.ex = None
-    n.tensors = inputs if arrays else None
-    n.versions = tuple([0 if type(t) is float else t._version for t in inputs]) if arrays and state.inplace else None
+        n.e1 = b.grad_fn or (b if b._rg else None)
+        n.v1 = b._v
     n.released = False
-    n.p = p
     n.ans = ans
     n.origin = state.origin
-    n.retained = None  # weakref to the output tensor after retain_grad()
-    n.ctx = None  # a custom Function's context
     budget = state.budget
     if budget is not None:  # a size and time limit (the CLI's): counts nodes
         budget.tick()
     if state.anomaly:
         n._origin_from_stack()
+    return n
+
+
+def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
+    """A node for ``prim`` applied to ``inputs`` (tensors, or Python floats for number
+    operands), with parameter ``p``; ``ans`` as in ``scalar_node``."""
+    k = len(inputs)
+    n = scalar_node(prim, inputs[0] if k else 0.0, inputs[1] if k > 1 else None, ans)
+    n.nin = k
+    n.p = p
+    if not k:
+        n.v0 = None
+    if k > 2:
+        rest = inputs[2:]
+        n.x = _Extra()
+        n.x.ex = (tuple([None if type(t) is float else t.grad_fn or (t if t._rg else None) for t in rest]),
+                  tuple([value_of(t) for t in rest]))
+    if any(type(t) is not float and type(t._v) is not float for t in inputs):
+        # an array input: keep the tensors, for in-place checks (as PyTorch's saved versions)
+        x = n.x = n.x or _Extra()
+        x.tensors = inputs
+        if state.inplace:
+            x.versions = tuple([0 if type(t) is float else t._version for t in inputs])
     return n
 
 
