@@ -1,7 +1,6 @@
 """Results and errors as text for people or as JSON Lines for scripts."""
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -43,7 +42,15 @@ JSON_KEYS = {
 }
 
 
-_ENCODER = json.JSONEncoder(allow_nan=False, separators=(", ", ": "))  # json.dumps would build one per call
+_ENCODER: Any = None  # built on first use: an all-number answer (the common case) needs no json
+
+
+def _encode(data: Any) -> str:
+    global _ENCODER
+    if _ENCODER is None:
+        import json
+        _ENCODER = json.JSONEncoder(allow_nan=False, separators=(", ", ": "))  # one, not one per call
+    return _ENCODER.encode(data)
 
 
 def result_json(command: str, result: dict) -> str:
@@ -54,7 +61,7 @@ def result_json(command: str, result: dict) -> str:
     out = {k: plain(result[k]) for k in JSON_KEYS[command] if k in result}
     if result.get("warnings"):
         out["warnings"] = list(result["warnings"])
-    return _ENCODER.encode(out)
+    return _encode(out)
 
 
 def _numbers_json(command: str, result: dict) -> str | None:
@@ -92,7 +99,7 @@ def error_json(err: DiffcliError, line: int | None = None) -> str:
             "line": line if line is not None else err.line, "column": err.column}
     if err.hint:
         body["hint"] = err.hint
-    return json.dumps({"error": body}, allow_nan=False)
+    return _encode({"error": body})
 
 
 # ---------------------------------------------------------------- text

@@ -2,7 +2,7 @@
 from hypothesis import given, strategies as st
 
 from diffcli import engine as E
-from diffcli.render import _ENCODER, plain, result_json
+from diffcli.render import _encode, plain, result_json
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z_0-9]{0,6}", fullmatch=True)
 numbers = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e16, 1e-7, 5e-324])
@@ -10,7 +10,7 @@ numbers = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0,
 
 def _general(command, result):
     keys = {"grad": ("value", "grad"), "eval": ("value",)}[command]
-    return _ENCODER.encode({k: plain(result[k]) for k in keys if k in result})
+    return _encode({k: plain(result[k]) for k in keys if k in result})
 
 
 @given(numbers, st.dictionaries(names, numbers, max_size=4))

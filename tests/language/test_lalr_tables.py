@@ -1,5 +1,6 @@
 """The LALR driver runs lark's own tables: a fresh compile equals what the cache holds."""
 import json
+import marshal
 
 from diffcli.language import lalr
 from diffcli.language.grammar import grammar_text
@@ -10,10 +11,10 @@ def test_cache_round_trips_lark_compile(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     fresh = lalr.compile_tables(grammar_text())
     t1 = lalr.load_tables()  # compiles and writes the cache
-    files = list((tmp_path / "diffcli").glob("tables-*.json"))
+    files = list((tmp_path / "diffcli").glob("tables-*.marshal"))
     assert len(files) == 1
     t2 = lalr.load_tables()  # reads it back
-    assert t2.data == t1.data == json.loads(files[0].read_text())
+    assert t2.data == t1.data == marshal.loads(files[0].read_bytes())
     # lark numbers its states differently from run to run: compare what the tables do
     other = lalr.Tables(json.loads(json.dumps(fresh)))
     assert len(other.states) == len(t1.states) and sorted(map(str, other.rules)) == sorted(map(str, t1.rules))
@@ -59,7 +60,7 @@ def test_driver_calls_aliases_with_filtered_children():
 def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     lalr.load_tables()
-    (f,) = (tmp_path / "diffcli").glob("tables-*.json")
-    f.write_text("{not json")
+    (f,) = (tmp_path / "diffcli").glob("tables-*.marshal")
+    f.write_bytes(f.read_bytes()[:100])  # truncated: marshal raises
     assert lalr.load_tables().parse("x", "program", _Echo())[0] == "program"
     assert parse("x^2 at x = 1").bindings[0].name == "x"
