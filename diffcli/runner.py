@@ -60,14 +60,10 @@ def _run_cli(command: str, kw: dict) -> int:
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = run(session, command, text, options)
         except DiffcliError as e:
-            return _report(e, lineno, as_json, style_err) + (True,)
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                             hint="please report this; --debug shows the traceback")
-            if debug:
-                traceback.print_exc()
+            if e.kind == "internal":  # a bug, which Session.guarded turned into this error
+                e.hint += "; --debug shows the traceback"
+                if debug:
+                    traceback.print_exc()
             return _report(e, lineno, as_json, style_err) + (True,)
         if as_json:
             shown = result_json(command, result) + "\n"
