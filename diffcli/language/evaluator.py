@@ -303,7 +303,7 @@ class Evaluator:
 
     def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
         """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
-        from ..functional import jacobian_rows
+        from ..functional import hessian_rows, jacobian_rows
         name = expr.value
         lo, hi = BUILTINS[name].arity
         if not lo <= len(expr.args) <= hi or expr.kwargs:
@@ -343,8 +343,7 @@ class Evaluator:
                                        f"{y.shape}; use jacobian({_text(body, src)}, {var.value}) or "
                                        f"sum(...)").at(body.span, src)
                 if name == "hessian":
-                    (g,) = E.grad(y, (x,), create_graph=True)
-                    return jacobian_rows(g, (x,), create_graph=True)[0]
+                    return hessian_rows(y, (x,), create_graph=True)[0][0]
                 for _ in range(order):
                     (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
                     if order > 1 and y.size != 1:
