@@ -6,10 +6,9 @@ line connects to the next: the ``x`` in ``y = x^2`` is the very tensor whose ``.
 """
 from __future__ import annotations
 
-import contextlib
 import re
 import weakref
-from typing import Any, Iterator
+from typing import Any
 
 from .. import engine as E
 from ..errors import DiffcliError
@@ -92,7 +91,7 @@ class ReplState:
             from .commands import run_command
             return run_command(self, text.strip(), reply)
         try:
-            with self.guard():  # which also turns a bug into an 'internal' error: the session goes on
+            with self.guard():
                 self._statement(text, reply)
         except DiffcliError as err:
             reply.fail(self.error_text(err, text, lineno, where))
@@ -107,11 +106,10 @@ class ReplState:
             return f"{where}:{line or lineno}: {body}"
         return (f"line {line or lineno}: " if lineno is not None else "") + body
 
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
-        """Limits, anomaly mode, and errors from the backward pass placed at their source."""
-        with self.session.guarded(self.anomaly):
-            yield
+    def guard(self) -> Any:
+        """Limits, anomaly mode, errors from the backward pass placed at their source, and a
+        bug turned into an 'internal' error (Session.guarded)."""
+        return self.session.guarded(self.anomaly)
 
     # ------------------------------------------------------------------
     def _statement(self, text: str, reply: Reply) -> None:
