@@ -1,10 +1,13 @@
-"""No import circles between diffcli's modules, read statically from every import statement
-in every module body, function-level imports included (a lazy import still ties the two
-modules together: neither can be read, tested or moved without the other)."""
+"""diffcli's modules import each other in one direction: no circles, and no module imports a
+floor above its own. Read statically from every import statement in every module body,
+function-level imports included (a lazy import still ties two modules together: neither can
+be read, tested or moved without the other)."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 import diffcli
 
@@ -110,6 +113,41 @@ def test_no_import_circles_beyond_the_known_ones() -> None:
     assert not new, f"import circles between diffcli modules: {new}"
     gone = [sorted(c) for c in KNOWN_CIRCLES if c not in found]
     assert not gone, f"these circles changed or are gone; update KNOWN_CIRCLES: {gone}"
+
+
+# The floors, lowest first (README, Development): a module imports its own floor and the
+# floors below it, never one above (the engine knows nothing of the language or the shells).
+FLOORS = [
+    ("ground", ("diffcli.errors", "diffcli.record", "diffcli.terminal")),
+    ("engine", ("diffcli.engine", "diffcli.functional", "diffcli=")),  # the package: the library's API
+    ("language", ("diffcli.language",)),
+    ("session", ("diffcli.session", "diffcli.commands", "diffcli.render", "diffcli.graphview",
+                 "diffcli.workers")),
+    ("shells", ("diffcli.cli", "diffcli.runner", "diffcli.__main__", "diffcli.repl")),
+]
+
+
+def floor(module: str) -> int:
+    """The floor of a module: the prefix listed that it starts with (so diffcli.engine.ops is
+    the engine's), or the name listed with '=' that it is."""
+    best = max(((len(p), k) for k, (_, prefixes) in enumerate(FLOORS) for p in prefixes
+                if module == p.rstrip("=") or (not p.endswith("=") and module.startswith(p + "."))),
+               default=None)
+    assert best is not None, f"{module} is on no floor: add it to FLOORS"
+    return best[1]
+
+
+def test_each_floor_imports_only_its_own_and_those_below() -> None:
+    upward = sorted(f"{m} ({FLOORS[floor(m)][0]}) imports {t} ({FLOORS[floor(t)][0]})"
+                    for m, targets in import_graph().items() for t in targets if floor(t) > floor(m))
+    assert not upward, upward
+
+
+def test_every_module_is_on_a_floor_and_upward_imports_are_found() -> None:
+    assert [floor(m) for m in ("diffcli", "diffcli.engine.ops", "diffcli.language.parser", "diffcli.repl.app")] \
+        == [1, 1, 2, 4]
+    with pytest.raises(AssertionError, match="on no floor"):
+        floor("diffcli.somewhere_new")
 
 
 def test_the_shells_share_no_circle() -> None:
