@@ -1,7 +1,6 @@
 """The command line: a click group of thin commands over diffcli.commands."""
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Callable
 
@@ -10,8 +9,7 @@ import click
 from . import __version__
 from .errors import DiffcliError
 from .language.limits import Limits
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from .terminal import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, quiet_pipe
 
 
 class Binding(click.ParamType):
@@ -39,15 +37,6 @@ class NameList(click.ParamType):
         if bad or not names:
             self.fail(f"{value!r} is not a comma-separated list of variable names", param, ctx)
         return names
-
-
-def color_enabled(stream: Any) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def common(f: Callable) -> Callable:
@@ -187,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("\ninterrupted\n")
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
-        _quiet_pipe()
+        quiet_pipe()
         code = EXIT_OK
     except DiffcliError as e:  # an error outside any program (e.g. reading a file)
         sys.stderr.write(f"error: {e.kind}: {e.message}\n")
@@ -195,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _quiet_pipe()
+        quiet_pipe()
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
@@ -209,11 +198,3 @@ def _usage_error(e: click.UsageError, as_json: bool) -> None:
             sys.stderr.write(e.ctx.get_usage() + "\n")
         sys.stderr.write(f"error: usage: {e.format_message()}\n")
 
-
-def _quiet_pipe() -> None:
-    """The reader went away (diffcli ... | head): stop without a traceback."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

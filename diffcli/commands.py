@@ -7,7 +7,7 @@ from typing import Any, Callable
 from . import engine as E
 from .engine.backend import has_nan
 from .errors import DiffcliError
-from .functional import jacobian_rows
+from .functional import hessian_rows, jacobian_rows
 from .session import Options, Prepared, Session
 
 MAX_TAYLOR_ORDER = 170  # past it, k! overflows float64 and the Taylor coefficients underflow
@@ -107,11 +107,7 @@ def cmd_hessian(session: Session, text: str, options: Options) -> dict:
     _scalar(y, "hessian", p)
     y = E.reshape(y, ()) if y.shape else y
     _result_size(session, max((leaf.size for leaf in leaves), default=0), leaves, "Hessian")
-    grads = E.grad(y, leaves, create_graph=True)
-    hess = {}
-    for u, g in zip(names, grads):
-        rows = jacobian_rows(g, tuple(leaves), create_graph=False)
-        hess[u] = dict(zip(names, rows))
+    hess = {u: dict(zip(names, rows)) for u, rows in zip(names, hessian_rows(y, tuple(leaves), False))}
     return {"value": y, "hessian": hess, "warnings": session.warnings(p, [y])}
 
 

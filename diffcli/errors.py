@@ -35,6 +35,12 @@ class DiffcliError(Exception):
         return self
 
 
+def internal(exc: BaseException) -> DiffcliError:
+    """A bug, as the one-line error a user can report instead of a traceback."""
+    return DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                        hint="please report this")
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     line = text.count("\n", 0, offset) + 1

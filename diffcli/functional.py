@@ -87,9 +87,14 @@ def hessian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     xs, single = _as_inputs(inputs)
     y = _out(f, xs)
     _need_scalar(y, "hessian")
-    gs = grad(y, xs, create_graph=True)
-    rows = [jacobian_rows(g, xs, create_graph) for g in gs]
+    rows = hessian_rows(y, xs, create_graph)
     return rows[0][0] if single else tuple(tuple(r) for r in rows)
+
+
+def hessian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list[list]:
+    """H[i][j] = d2 y / dx_i dx_j for a scalar y already computed from ``xs``: the Jacobian of
+    the gradient (recorded, so its rows can be taken), one block of rows per input."""
+    return [jacobian_rows(g, xs, create_graph) for g in grad(y, xs, create_graph=True)]
 
 
 def hvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:

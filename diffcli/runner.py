@@ -11,8 +11,7 @@ from .errors import DiffcliError
 from .language.limits import Limits
 from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from .terminal import EXIT_FAILED, EXIT_OK, color_enabled, quiet_pipe, unicode_ok
 
 
 def options_from(kw: dict) -> Options:
@@ -41,17 +40,15 @@ def run_cli(command: str, kw: dict) -> int:
     try:
         return _run_cli(command, kw)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, nothing failed
-        from .cli import _quiet_pipe
-        _quiet_pipe()
+        quiet_pipe()
         return EXIT_OK
 
 
 def _run_cli(command: str, kw: dict) -> int:
-    from .cli import color_enabled
     options = options_from(kw)
     session = Session(options.limits)
     out, err = sys.stdout, sys.stderr
-    style_out, style_err = Style(color_enabled(out), _unicode(out)), Style(color_enabled(err), _unicode(err))
+    style_out, style_err = Style(color_enabled(out), unicode_ok(out)), Style(color_enabled(err), unicode_ok(err))
     as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
     fmt = kw.get("fmt", "text")
     batch = kw["program"] == "-"
@@ -63,14 +60,10 @@ def _run_cli(command: str, kw: dict) -> int:
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = run(session, command, text, options)
         except DiffcliError as e:
-            return _report(e, lineno, as_json, style_err) + (True,)
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                             hint="please report this; --debug shows the traceback")
-            if debug:
-                traceback.print_exc()
+            if e.kind == "internal":  # a bug, which Session.guarded turned into this error
+                e.hint += "; --debug shows the traceback"
+                if debug:
+                    traceback.print_exc()
             return _report(e, lineno, as_json, style_err) + (True,)
         if as_json:
             shown = result_json(command, result) + "\n"
@@ -139,14 +132,6 @@ class _Held:
             self.parts.clear()
             self.stream.write(text)
         self.stream.flush()
-
-
-def _unicode(stream: Any) -> bool:
-    try:
-        "∂²".encode(getattr(stream, "encoding", None) or "utf-8")
-        return True
-    except (UnicodeEncodeError, LookupError):
-        return False
 
 
 def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) -> tuple[str, str]:

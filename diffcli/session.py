@@ -5,7 +5,7 @@ from typing import Any
 
 from . import engine as E
 from .engine.backend import has_nan
-from .errors import DiffcliError, line_col
+from .errors import DiffcliError, internal, line_col
 from .language.analysis import check_definition, free_names
 from .language.ast import Definition, Program
 from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
@@ -57,15 +57,25 @@ class Prepared(Record):
 
 
 class Session:
-    """Definitions persist across programs (the REPL); each program is otherwise independent."""
+    """Definitions and variables persist across programs (the REPL assigns variables; the CLI
+    has none); each program is otherwise independent. ``reserved``: names a shell keeps for
+    itself (the REPL's statements), each with what it is, for the error that refuses them.
+    ``attribute``: the shell's handler for ``x.grad`` and friends (None: no attributes)."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, reserved: dict[str, str] | None = None,
+                 attribute: Any = None) -> None:
         self.limits = limits or Limits()
         self.definitions: dict[str, Definition] = {}
+        self.variables: dict[str, E.Tensor] = {}
+        self.reserved = reserved or {}
+        self.attribute = attribute
+
+    def reset(self) -> None:
+        self.variables.clear()
+        self.definitions.clear()
 
     # ------------------------------------------------------------------
-    def prepare(self, text: str, options: Options, extra: dict | None = None,
-                track_kinks: bool = False, attribute: Any = None,
+    def prepare(self, text: str, options: Options, track_kinks: bool = False,
                 program: Program | None = None) -> Prepared:
         """Parse, check, and bind: everything up to evaluation (``program``: already parsed from ``text``)."""
         lim = self.limits
@@ -85,12 +95,9 @@ class Session:
         if deep > lim.max_depth:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
                                f"{lim.max_depth:,} (--max-depth)")
-        defs = dict(self.definitions)
-        for d in program.definitions:
-            check_definition(d, defs)
-            defs[d.name] = d
-        ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
-        values = dict(extra or {})
+        ev = self.evaluator(program, track_kinks)
+        defs = ev.defs
+        values = dict(self.variables)
         values.update(self._bindings(options.at, program, ev))
         names = free_names(program.expr, program.leaves)
         unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
@@ -108,21 +115,91 @@ class Session:
         errors from the backward pass placed at the source of their forward operation."""
         return _Guarded(self.limits, anomaly)
 
-    def commit(self, prepared: Prepared) -> None:
+    def commit(self, program: Program | Prepared) -> None:
         """Keep a program's definitions for later programs (the REPL, after success)."""
-        for d in prepared.program.definitions:
+        for d in (program.program if isinstance(program, Prepared) else program).definitions:
             self.definitions[d.name] = d
+
+    def evaluator(self, program: Program, track_kinks: bool = False) -> Evaluator:
+        """An evaluator for ``program``: the session's definitions and the program's own, each
+        checked (the one place a definition is checked)."""
+        defs = dict(self.definitions)
+        for d in program.definitions:
+            if d.name in self.reserved:
+                raise DiffcliError("type", f"'{d.name}' is {self.reserved[d.name]} and cannot be redefined"
+                                   ).at(d.span, program.source)
+            if d.name in self.variables:
+                raise DiffcliError("type", f"'{d.name}' is a variable; choose another name for the function"
+                                   ).at(d.span, program.source)
+            check_definition(d, defs)
+            defs[d.name] = d
+        return Evaluator(defs, self.limits, attribute=self.attribute, track_kinks=track_kinks)
+
+    def define(self, program: Program) -> list[Definition]:
+        """Check and keep the definitions of a program that has nothing else."""
+        self.evaluator(program)
+        self.commit(program)
+        return program.definitions
+
+    def evaluate(self, program: Program) -> tuple[Any, Prepared, list[str]]:
+        """A program's value with the session's variables in scope, recording the graph; the
+        operations it ran are in ``prepared.evaluator.trace``."""
+        try:
+            p = self.prepare(program.source, Options(), track_kinks=True, program=program)
+        except DiffcliError as err:
+            if err.kind == "name" and err.hint is None and program.expr is not None:
+                known = set(self.variables) | {b.name for b in program.bindings}
+                unbound = [e.value for e in free_names(program.expr) if e.value not in known]
+                if unbound:
+                    err.hint = f"or assign it first: {unbound[0]} = 1"
+            raise
+        p.evaluator.trace = []
+        value = p.evaluate(dict(p.values))
+        warnings = self.warnings(p, [value]) if isinstance(value, E.Tensor) else []
+        return value, p, warnings
+
+    def assign(self, name: str, span: tuple[int, int], program: Program) -> tuple[E.Tensor, Prepared, list[str]]:
+        """``name = program``: a new leaf that requires grad, unless the value is computed from
+        variables that do (then it is their graph's node) or marked constant by const()/detach()."""
+        self.check_name(name, span, program.source, "assigned")
+        value, p, warnings = self.evaluate(program)
+        if not isinstance(value, E.Tensor):
+            raise DiffcliError("type", f"only a number or a tensor can be assigned, not "
+                               f"{describe(value)}").at(program.expr.span, program.source)
+        if not self.tracked(program) and not _marks_constant(program.expr):
+            value = E.tensor(value.numpy().copy() if value.shape else value.item(), requires_grad=True)
+        self.variables[name] = value
+        return value, p, warnings
+
+    def tracked(self, program: Program) -> list[str]:
+        """The variables that require grad which the program reads (not rebound by 'at')."""
+        bound = {b.name for b in program.bindings}
+        return [e.value for e in free_names(program.expr) if e.value not in bound
+                and e.value in self.variables and self.variables[e.value].requires_grad]
+
+    def check_name(self, name: str, span: Any, source: str | None, verb: str = "rebound") -> None:
+        """A name a program may bind ('at', --at) or the REPL may assign (``verb``)."""
+        why = None
+        if name in CONSTANTS or name in BUILTINS or name in KEYWORDS:
+            why = f"'{name}' is a {'constant' if name in CONSTANTS else 'built-in name'} and cannot be {verb}"
+        elif name in self.reserved:
+            why = f"'{name}' is {self.reserved[name]} and cannot be {verb}"
+        elif verb == "assigned" and name in self.definitions:
+            why = f"'{name}' is a function you defined; choose another name for the variable"
+        if why:
+            err = DiffcliError("type", why)
+            raise err.at(span, source) if span else err
 
     def _bindings(self, at: list[tuple[str, str]], program: Program, ev: Evaluator) -> dict:
         out: dict[str, E.Tensor] = {}
         for name, text in at:
-            _bindable(name, None, text)
+            self.check_name(name, None, text)
             if name in out:
                 raise DiffcliError("type", f"'{name}' is bound twice by --at")
             out[name] = self.constant(text, ev, f"--at {name}")
         own: dict[str, E.Tensor] = {}
         for b in program.bindings:
-            _bindable(b.name, b.span, program.source)
+            self.check_name(b.name, b.span, program.source)
             if b.name in own:
                 raise DiffcliError("type", f"'{b.name}' is bound twice in the 'at' clause").at(b.span, program.source)
             own[b.name] = self._const_expr(b.expr, ev, program.source)
@@ -217,14 +294,28 @@ class _Guarded:
         elif isinstance(err, MemoryError):
             raise DiffcliError("limit", "the program needs more memory than this machine has "
                                "(--max-elements, --max-nodes)") from None
+        elif isinstance(err, Exception):  # a bug: reported, and the shell goes on (the cause is kept)
+            raise internal(err) from err
 
     def _end(self) -> None:
         E.engine_state.budget = None
         self.limits.budget = None
 
 
-def _bindable(name: str, span: Any, source: str | None) -> None:
-    if name in CONSTANTS or name in BUILTINS or name in KEYWORDS:
-        what = "constant" if name in CONSTANTS else "built-in name"
-        err = DiffcliError("type", f"'{name}' is a {what} and cannot be rebound")
-        raise err.at(span, source) if span else err
+
+def _marks_constant(expr: Any) -> bool:
+    """``c = const(...)`` (or detach): the variable does not require grad."""
+    while expr.kind == "group":
+        expr = expr.args[0]
+    return expr.kind == "call" and expr.value in ("const", "detach")
+
+
+def describe(v: Any) -> str:
+    """What kind of value ``v`` is, for an error message."""
+    if isinstance(v, E.Tensor):
+        return "a tensor"
+    if v is None:
+        return "None"
+    if hasattr(v, "next_functions"):  # a backward node (the REPL's y.grad_fn)
+        return f"the node {v!r}"
+    return f"a {type(v).__name__} value"

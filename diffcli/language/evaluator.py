@@ -15,6 +15,7 @@ from ..engine.backend import all_finite, has_nan, np
 from ..errors import DiffcliError
 from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
+from .derivatives import custom_function, differentiate
 from .limits import Limits
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
@@ -44,8 +45,8 @@ class Evaluator:
         self.track_kinks = track_kinks
         self.events: list[Event] = []
         self.trace: list | None = None  # (source, expr, tensor) per operation, for the graph view
-        self._custom: dict[str, type] = {}
-        self._diff_depth = 0
+        self.custom: dict[str, type] = {}  # definition name -> its engine Function (derivatives.py)
+        self.diff_depth = 0  # derivatives nested around the expression being evaluated
 
     # ------------------------------------------------------------------
     def evaluate(self, root: Expr, env: dict, source: str) -> Any:
@@ -72,7 +73,7 @@ class Evaluator:
                         continue
                     if kind == "name":
                         v = env_.get(expr.value)
-                        values.append(v if v is not None else self._lookup(expr, env_, src))
+                        values.append(v if v is not None else self.lookup(expr, env_, src))
                         continue
                     if kind == "group":  # its value is its child's: no step of its own
                         stack.append((expr.args[0], env_, src, 0))
@@ -103,7 +104,7 @@ class Evaluator:
         kind = expr.kind
         if phase == 0:  # (numbers, names, groups and binary operators: in evaluate)
             if kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
-                values.append(self._special(expr, env_, src))
+                values.append(differentiate(self, expr, env_, src))
             else:
                 stack.append((expr, env_, src, 1))
                 if expr.kwargs:
@@ -132,7 +133,7 @@ class Evaluator:
             d = self.defs[expr.value]
             self._check_arity(expr, d, src)
             if d.grad_rules:
-                values.append(self._op(expr, src, self._custom_fn(d).apply, args))
+                values.append(self._op(expr, src, custom_function(self, d).apply, args))
                 return
             stack.append((expr, env_, src, 2))
             stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
@@ -228,7 +229,7 @@ class Evaluator:
                                      f"point: {rule[1]}", src, expr.span))
 
     # ------------------------------------------------------------------
-    def _lookup(self, expr: Expr, env: dict, src: str) -> Any:
+    def lookup(self, expr: Expr, env: dict, src: str) -> Any:
         name = expr.value
         v = env.get(name)
         if v is not None:
@@ -279,80 +280,6 @@ class Evaluator:
                 raise err.at(expr.span, src) from None
             self.limits.check_elements(n, f"{b.name} would make")
         return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
-
-    # ------------------------------------------------------------------
-    def _custom_fn(self, d: Definition) -> type:
-        """A definition with its own gradient becomes an engine Function."""
-        fn = self._custom.get(d.name)
-        if fn is not None:
-            return fn
-        ev = self
-
-        def forward(ctx: Any, *xs: E.Tensor) -> E.Tensor:
-            ctx.save_for_backward(*xs)
-            return ev.evaluate(d.body, dict(zip(d.params, xs)), d.source)
-
-        def backward(ctx: Any, g: E.Tensor) -> tuple:
-            env = dict(zip(d.params, ctx.saved_tensors))
-            env[d.grad_name] = g
-            return tuple(ev.evaluate(r, env, d.source) for r in d.grad_rules)
-
-        fn = type(d.name, (E.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
-        self._custom[d.name] = fn
-        return fn
-
-    def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
-        """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
-        from ..functional import jacobian_rows
-        name = expr.value
-        lo, hi = BUILTINS[name].arity
-        if not lo <= len(expr.args) <= hi or expr.kwargs:
-            raise DiffcliError("type", f"{name} takes {lo if lo == hi else f'{lo} or {hi}'} arguments; "
-                               f"for example {BUILTINS[name].example}").at(expr.span, src)
-        body, var = expr.args[0], expr.args[1]
-        if var.kind != "name":
-            raise DiffcliError("type", f"the second argument of {name} must be a variable name").at(var.span, src)
-        order = 1
-        if name == "diff" and len(expr.args) == 3:
-            with E.no_grad():
-                try:
-                    order = to_int(self.evaluate(expr.args[2], env, src), "the order")
-                except DiffcliError as err:
-                    raise err.at(expr.args[2].span, src) from None
-            if order < 0:
-                raise DiffcliError("type", "the order of a derivative cannot be negative").at(expr.args[2].span, src)
-        self._diff_depth += max(order, 1)
-        try:
-            if self._diff_depth > self.limits.max_order:
-                raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
-                                   f"{self.limits.max_order} (--max-order)").at(expr.span, src)
-            base = self._lookup(var, env, src)
-            with E.origin((src, var)):
-                x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
-            inner = dict(env)
-            inner[var.value] = x
-            with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
-                y = self.evaluate(body, inner, src)
-            rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
-            self.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
-            with E.origin((src, expr)), E.enable_grad():
-                if name == "jacobian":
-                    return jacobian_rows(y, (x,), create_graph=True)[0]
-                if y.size != 1:
-                    raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
-                                       f"{y.shape}; use jacobian({_text(body, src)}, {var.value}) or "
-                                       f"sum(...)").at(body.span, src)
-                if name == "hessian":
-                    (g,) = E.grad(y, (x,), create_graph=True)
-                    return jacobian_rows(g, (x,), create_graph=True)[0]
-                for _ in range(order):
-                    (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
-                    if order > 1 and y.size != 1:
-                        raise DiffcliError("shape", "diff of order above 1 needs a scalar variable; use "
-                                           "hessian for a vector").at(var.span, src)
-                return y
-        finally:
-            self._diff_depth -= max(order, 1)
 
 
 

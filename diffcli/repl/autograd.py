@@ -19,7 +19,7 @@ STATEMENTS = {
                   "set .grad back to None, for every variable or for the ones named"),
 }
 FLAGS = ("true", "false")  # names only inside backward(..., retain_graph=true)
-RESERVED = set(STATEMENTS) | set(FLAGS)
+RESERVED = {**{n: "a REPL statement" for n in STATEMENTS}, **{n: "reserved for backward(...) in the REPL" for n in FLAGS}}
 BACKWARD_KWARGS = ("gradient", "retain_graph", "create_graph")
 
 

@@ -71,7 +71,7 @@ def _short(v: Any, precision: int | None, width: int = 40) -> str:
 
 
 def _graph(state: Any, arg: str, reply: Any) -> None:
-    from .graph import build
+    from ..graphview import build_live
     if not arg:
         raise DiffcliError("usage", "which graph? :graph NAME, as in :graph y")
     value = state.variables.get(arg)
@@ -86,7 +86,7 @@ def _graph(state: Any, arg: str, reply: Any) -> None:
     if not value.requires_grad:
         reply.say(f"{arg} does not require grad, so it has no graph (value {fmt(value, state.precision)})")
         return
-    reply.say(graph_text(build(state, value), state.style, state.precision))
+    reply.say(graph_text(build_live(value, state.variables, state.nodes), state.style, state.precision))
 
 
 def _switch(arg: str, what: str) -> bool:

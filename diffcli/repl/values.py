@@ -6,6 +6,7 @@ from typing import Any
 from .. import engine as E
 from ..errors import DiffcliError
 from ..render import fmt
+from ..session import describe
 
 TENSOR_ATTRS = {
     "grad": "the gradient accumulated by backward (None before the first)",
@@ -52,16 +53,6 @@ def attribute(target: Any, name: str, expr: Any, src: str) -> Any:
         raise DiffcliError("type", f"{describe(target)} has no attributes").at(expr.span, src)
     raise DiffcliError("type", f"{describe(target)} has no attribute '{name}'; it has "
                        + ", ".join("." + a for a in valid)).at(expr.span, src)
-
-
-def describe(v: Any) -> str:
-    if isinstance(v, E.Tensor):
-        return "a tensor"
-    if v is None:
-        return "None"
-    if is_node(v):
-        return f"the node {v!r}"
-    return f"a {type(v).__name__} value"
 
 
 def show(v: Any, precision: int | None = None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, base_env, invoke, run, strict_json
+from abuse_testlib import assert_clean, assert_error_doc, base_env, invoke, run, strict_json
 
 BAD_LINES = [
     ("1 +", "parse"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import assert_clean, base_env, run
+from abuse_testlib import assert_clean, base_env, run
 
 PROGRAM = "x^2*sin(y) at x = 1.5, y = -0.5"
 EXPECTED = {"value": -1.0787074618594568, "grad": {"x": -1.438276615812609, "y": 1.9745607642533387}}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import (COMMANDS, PAYLOADS, assert_clean, assert_error_doc, canary_absent, invoke, json_error,
+from abuse_testlib import (COMMANDS, PAYLOADS, assert_clean, assert_error_doc, canary_absent, invoke, json_error,
                            run, text_error)
 
 REJECTED = {"parse", "name", "type"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, invoke, json_error, json_value, text_error
+from abuse_testlib import assert_clean, assert_error_doc, invoke, json_error, json_value, text_error
 
 # (program, kind, column, fragment of the message or hint, or None)
 CASES = [

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from abuse_support import COMMANDS, assert_clean, assert_error_doc, invoke, json_error, json_value
+from abuse_testlib import COMMANDS, assert_clean, assert_error_doc, invoke, json_error, json_value
 
 INF, NINF, NAN = "inf", "-inf", "nan"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, invoke, json_error, json_value
+from abuse_testlib import assert_clean, assert_error_doc, invoke, json_error, json_value
 
 BAD = [
     ["eval", "1", "--precision", "0"],

@@ -9,7 +9,7 @@ import pytest
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from abuse_support import assert_clean, assert_error_doc, json_error, json_value, run
+from abuse_testlib import assert_clean, assert_error_doc, json_error, json_value, run
 
 _FAN = "f0(x) = x*x; " + "".join(f"f{i}(x) = f{i - 1}(f{i - 1}(x)); " for i in range(1, 41))
 _MEGA = "1" + "+1" * (1 << 19)  # 1 MB of tokens

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from cli_support import DIFFCLI, clean_env, invoke, run, run_many, validate, validate_error
+from cli_testlib import DIFFCLI, clean_env, invoke, run, run_many, validate, validate_error
 
 # ----------------------------------------------------------------------------- 1,000 lines
 GOOD = [  # template, value(a, x), d/dx(a, x), by Python's math

@@ -12,7 +12,7 @@ import pytest
 
 from diffcli import __version__
 
-from cli_support import COMMANDS, ENTRYPOINTS, call_main, clean_env, invoke, run_many, validate_error
+from cli_testlib import COMMANDS, ENTRYPOINTS, call_main, clean_env, invoke, run_many, validate_error
 
 OK_PROGRAM = {"eval": "x + 1 at x = 1", "grad": "x^2 at x = 1", "jacobian": "[x, x^2] at x = 2",
               "hessian": "x^3 at x = 1", "diff": "x^3 at x = 1", "check": "x^2 at x = 1",

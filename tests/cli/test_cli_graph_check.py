@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cli_support import invoke, run_many, validate, validate_error
+from cli_testlib import invoke, run_many, validate, validate_error
 
 NODE_KEYS = {"id", "op", "text", "line", "column", "shape", "value", "is_leaf", "requires_grad", "grad"}
 PROGRAM = "x^2*sin(y) at x=1.5, y=-0.5"

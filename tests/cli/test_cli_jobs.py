@@ -6,7 +6,7 @@ import threading
 import pytest
 from hypothesis import given, strategies as st
 
-from cli_support import run
+from cli_testlib import run
 from diffcli import workers
 from diffcli.workers import MIN_PART, Workers, _split
 

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cli_support import COMMANDS, invoke, validate, validate_error
+from cli_testlib import COMMANDS, invoke, validate, validate_error
 
 DERIVATIVE_COMMANDS = ("grad", "jacobian", "hessian", "diff", "check", "graph")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import COMMANDS, clean_env, invoke
+from cli_testlib import COMMANDS, clean_env, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

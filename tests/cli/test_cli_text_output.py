@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from cli_support import ENTRYPOINTS, clean_env, invoke, run
+from cli_testlib import ENTRYPOINTS, clean_env, invoke, run
 
 ESC = "\x1b"
 

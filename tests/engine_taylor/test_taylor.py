@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -308,24 +307,3 @@ def test_freed_or_modified_graph_is_an_error():
     with pytest.raises(d.DiffcliError):
         derivatives(y, x, -1)
 
-
-def test_timing_against_nested_reverse(capsys):
-    def best(fn, reps):
-        t = math.inf
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            t = min(t, time.perf_counter() - t0)
-        return t
-
-    def taylor(n):
-        x = d.tensor(0.7, requires_grad=True)
-        return derivatives(d.exp(d.sin(x)), x, n)
-
-    t10, t30 = best(lambda: taylor(10), 50), best(lambda: taylor(30), 20)
-    nested10 = best(lambda: d.functional.derivative(lambda x: d.exp(d.sin(x)), 0.7, 10), 1)
-    with capsys.disabled():
-        print(f"\nexp(sin(x)) at 0.7, including building the graph and the walk: "
-              f"taylor n=10 {t10 * 1e3:.3f} ms, n=30 {t30 * 1e3:.3f} ms; nested reverse n=10 "
-              f"{nested10 * 1e3:.1f} ms: {nested10 / t10:.0f}x at n=10, >= {nested10 / t30:.0f}x at n=30 "
-              f"(nested n=30 is out of reach; its n=10 time is a lower bound)")

@@ -17,9 +17,10 @@ from typing import Any, Iterable, Sequence
 from click.testing import CliRunner
 
 from diffcli.cli import cli
+from diffcli.errors import KINDS
 
 COMMANDS = ("eval", "grad", "jacobian", "hessian", "diff", "check", "graph")
-ERROR_KINDS = {"parse", "name", "type", "shape", "domain", "limit", "internal"}
+ERROR_KINDS = frozenset(KINDS) - {"usage"}  # a program's error: every documented kind but the options' own
 NONFINITE = {"nan", "inf", "-inf"}
 
 # The console script installed next to the interpreter running the tests (the venv's bin).
