@@ -22,11 +22,7 @@ from .lalr import FORMAT, Tables
 
 _MAX_BYTES = 1 << 20  # the tables take about 20 KB; more is not ours
 _KEYS = {"format", "states", "rules", "start", "end", "keywords", "ignore", "terminals"}
-_TERMINAL = re.compile(r"[A-Z_][A-Z_0-9]*\Z")
-_COMMENT = re.compile(r"^\s*//.*$", re.M)
-_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-_REGEXP = re.compile(r"/((?:[^/\\\n]|\\.)+)/")
-_DEFINITION = re.compile(r"^([A-Z_][A-Z_0-9]*)\s*:(.*)$", re.M)
+_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"|/((?:[^/\\\n]|\\.)+)/')  # a "string" or a /regexp/
 _ESCAPES = {"\\n": "\n", "\\t": "\t", "\\f": "\f", "\\r": "\r"}  # what lark reads in a /regexp/
 
 
@@ -84,20 +80,45 @@ class _Probe:
         return lambda *kids: name
 
 
-def grammar_patterns(text: str) -> tuple[dict, set, set]:
-    """From the grammar's text: each named terminal's regular expressions (one per alternative),
-    the quoted strings in the rules, and the ignored /regexps/."""
-    text = _COMMENT.sub("", text)
-    named = {}
-    for name, body in _DEFINITION.findall(text):
-        named[name] = [re.escape(s) for s in _STRING.findall(body)] + [_unescape(r) for r in _REGEXP.findall(body)]
-    rules = "\n".join(line for line in text.splitlines() if not _DEFINITION.match(line) and "%ignore" not in line)
-    ignored = {_unescape(r) for line in text.splitlines() if line.startswith("%ignore") for r in _REGEXP.findall(line)}
-    return named, {re.escape(s) for s in _STRING.findall(rules)}, ignored
+def grammar_facts(text: str) -> tuple[set, dict, set, set]:
+    """From the grammar's text: its rule names and aliases (the callbacks), each named terminal's
+    regular expressions (one per alternative), the quoted strings in rules, and the ignored
+    /regexps/. String methods and one regular expression: this runs at every start."""
+    names: set = set()
+    named: dict = {}
+    literals: set = set()
+    ignored: set = set()
+    for line in text.splitlines():
+        head, colon, body = line.partition(":")
+        head = head.strip().lstrip("?")
+        if line.lstrip().startswith("//"):
+            continue
+        found = _LITERAL.findall(line)
+        if line.startswith("%ignore"):
+            ignored.update(_unescape(r) for _, r in found)
+        elif colon and _word(head) and head.isupper() and line[0] not in " |":
+            named[head] = [re.escape(s) if s or not r else _unescape(r) for s, r in _LITERAL.findall(body)]
+        else:
+            if colon and _word(head) and head.islower() and line[0] not in " |":
+                names.add(head)
+            literals.update(re.escape(s) for s, r in found if not r)
+        if "->" in line:
+            names.add(line.rpartition("->")[2].strip())
+    return names, named, literals, ignored
+
+
+def _word(name: str) -> bool:
+    return name.isascii() and name.replace("_", "a").isalnum() and not name[:1].isdigit()
+
+
+def _terminal(name: Any) -> bool:
+    return type(name) is str and _word(name) and name.isupper()
 
 
 def _unescape(regexp: str) -> str:
-    return re.sub(r"\\[ntfr]", lambda m: _ESCAPES[m.group()], regexp)
+    for escaped, char in _ESCAPES.items():
+        regexp = regexp.replace(escaped, char)
+    return regexp
 
 
 def _pattern_ok(name: str, pattern: str, named: dict, literals: set, ignored: set) -> bool:
@@ -106,9 +127,9 @@ def _pattern_ok(name: str, pattern: str, named: dict, literals: set, ignored: se
         alts = named[name]
         if len(alts) == 1:
             return pattern == alts[0]
-        if not (pattern.startswith("(?:") and pattern.endswith(")")):
-            return False
-        return sorted(re.split(r"(?<!\\)\|", pattern[3:-1])) == sorted(alts)
+        # lark joins a terminal's alternatives into one group, longest first
+        inner = pattern[3:-1].split("|")
+        return pattern[:3] == "(?:" and pattern[-1:] == ")" and sorted(inner) == sorted(alts)
     return pattern in (ignored if name.startswith("__IGNORE") else literals)
 
 
@@ -122,7 +143,7 @@ def _rule_ok(r: Any, names: set) -> bool:
     if type(r) is not list or len(r) != 7:
         return False
     origin, size, callback, expand1, include, nones, splice = r
-    return (type(origin) is str and origin.replace("_", "").isalnum() and type(size) is int and 0 <= size < 64
+    return (type(origin) is str and _word(origin) and type(size) is int and 0 <= size < 64
             and (callback is None or callback in names) and type(expand1) is bool
             and type(include) is list and all(_index_pair(p, size) for p in include)
             and type(nones) is int and 0 <= nones < 64
@@ -136,20 +157,18 @@ def valid(data: Any, text: str) -> bool:
     states, rules, terminals = data["states"], data["rules"], data["terminals"]
     if not (type(states) is list and type(rules) is list and type(terminals) is list):
         return False
-    plain = _COMMENT.sub("", text)
-    names = set(re.findall(r"^\??([a-z_][a-z_0-9]*)\s*:", plain, re.M)) | set(re.findall(r"->\s*([a-z_][a-z_0-9]*)", plain))
+    names, named, literals, ignored = grammar_facts(text)
     if not all(_rule_ok(r, names) for r in rules):
         return False
-    named, literals, ignored = grammar_patterns(text)
     for t in terminals:
         if not (type(t) is list and len(t) == 2 and type(t[0]) is str and type(t[1]) is str
-                and _TERMINAL.match(t[0]) and _pattern_ok(t[0], t[1], named, literals, ignored)):
+                and _terminal(t[0]) and _pattern_ok(t[0], t[1], named, literals, ignored)):
             return False
     symbols = {t[0] for t in terminals}
     keywords = data["keywords"]
     words = literals.union(*named.values())
     if not (type(keywords) is dict and all(type(w) is str and re.escape(w) in words and type(k) is str
-                                           and _TERMINAL.match(k) for w, k in keywords.items())):
+                                           and _terminal(k) for w, k in keywords.items())):
         return False
     symbols |= set(keywords.values()) | {"$END"} | {r[0] for r in rules}
     ignore = data["ignore"]
