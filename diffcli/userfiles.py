@@ -15,7 +15,10 @@ import os
 import stat
 
 _FOREIGN_WRITE = stat.S_IWGRP | stat.S_IWOTH
-_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+# Without these (Windows) no file is kept: everything stays in memory.
+_SUPPORTED = all(hasattr(os, f) for f in ("O_NOFOLLOW", "O_NONBLOCK", "O_CLOEXEC", "O_DIRECTORY", "geteuid")) \
+    and os.open in os.supports_dir_fd
+_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC if _SUPPORTED else 0
 
 
 def _own(st: os.stat_result) -> bool:
@@ -26,6 +29,8 @@ def _own(st: os.stat_result) -> bool:
 def private_dir(path: str) -> int | None:
     """A descriptor of the directory ``path`` (made with mode 0700 if missing) when only this
     user can change what is in it; None when it is not so, or cannot be made. Close it after use."""
+    if not _SUPPORTED:
+        return None
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)

@@ -38,9 +38,9 @@ def _cache_dir() -> int | None:
 def load_tables() -> Tables:
     """The tables for the current grammar: from the cache, or compiled by lark (and cached)."""
     text = grammar_text()
-    # zlib's checksums and marshal, not hashlib and json: a one-shot command pays every import
-    # (hashlib ~5 ms, json ~3 ms cold, against zlib's ~1 ms; marshal is built in and loads twice
-    # as fast). marshal's format belongs to one Python version, hence the cache tag.
+    # zlib's checksums and marshal, not hashlib and json: a one-shot command pays for every
+    # import, and these are the cheapest (marshal is built in and loads fastest; see
+    # benchmarks/README.md). marshal's format belongs to one Python version, hence the cache tag.
     raw = f"{FORMAT}\n{text}".encode()
     name = f"tables-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}-{sys.implementation.cache_tag}.marshal"
     folder = _cache_dir()

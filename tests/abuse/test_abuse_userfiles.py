@@ -72,6 +72,15 @@ def test_world_writable_cache_dir_is_not_trusted(tmp_path: Path, pristine: tuple
     assert planted.read_bytes() == before and os.listdir(planted.parent) == [planted.name]  # nothing written
 
 
+def test_cache_dir_that_is_a_symlink_is_not_trusted(tmp_path: Path, pristine: tuple[str, dict]) -> None:
+    """$XDG_CACHE_HOME/diffcli planted as a symlink to a folder someone else controls."""
+    planted = _plant(tmp_path / "elsewhere", pristine)
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "diffcli").symlink_to(planted.parent)
+    _answers(_eval(tmp_path / "cache"))
+    assert os.listdir(planted.parent) == [planted.name]
+
+
 @ROOT_ONLY
 def test_cache_dir_of_another_user_is_not_trusted(tmp_path: Path, pristine: tuple[str, dict]) -> None:
     planted = _plant(tmp_path, pristine)
