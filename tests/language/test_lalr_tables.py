@@ -145,7 +145,7 @@ def _swap_named_patterns(d):
 
 
 def _state_out_of_range(d):
-    row = d["states"][0]
+    row = next(r for r in d["states"] if r)  # lark numbers its states differently from run to run
     key = next(iter(row))
     row[key] = [True, len(d["states"])]
 
