@@ -7,7 +7,8 @@ from typing import Any
 
 from ..errors import DiffcliError, line_col
 from .ast import Assign, Binding, Definition, Expr, Program, binary, leaf, unary
-from .lalr import ParseFailure, load_tables
+from .lalr import ParseFailure
+from .tables import load_tables
 
 _TABLES: Any = None
 _BUILDER: Any = None
@@ -52,8 +53,8 @@ def _builder():
                 return binary("binary", op, a, b, (a.span[0], b.span[1]))
             return f
 
-        mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
-        add, sub, pow = _bin_tok("+"), _bin_tok("-"), _bin_tok("^")
+        mul, div = _bin("*"), _bin("/")
+        add, sub, pow, matmul = _bin_tok("+"), _bin_tok("-"), _bin_tok("^"), _bin_tok("@")
 
         def compare(self, a, tok, b):
             return binary("binary", tok.value, a, b, (a.span[0], b.span[1]))
@@ -229,7 +230,7 @@ def _describe(term: str) -> str:
     return term.lower()
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "MATMUL", "AT"}
 
 
 def _expected_words(expected: Any) -> str:
@@ -240,7 +241,7 @@ def _expected_words(expected: Any) -> str:
         exp -= {"NUMBER", "NAME", "LPAR", "LBRACK", "MINUS", "PLUS"}
     if {"PLUS", "STAR"} <= exp:
         words.append("an operator")
-        exp -= {t for t in exp if t in _OPERATORS or _describe(t) == "'@'"}
+        exp -= {t for t in exp if t in _OPERATORS}
     words += sorted(_describe(t) for t in exp)
     if not words:
         return "something else"

@@ -21,8 +21,6 @@ KNOWN_CIRCLES: list[frozenset[str]] = [
     frozenset({"diffcli.engine.apply", "diffcli.engine.blockwise", "diffcli.engine.ops",
                "diffcli.engine.ops_array", "diffcli.engine.ops_index", "diffcli.engine.ops_linalg",
                "diffcli.engine.tensor"}),
-    # the parser tables and their builder (issue 16, parser half)
-    frozenset({"diffcli.language.lalr", "diffcli.language.lalr_build"}),
 ]
 
 
