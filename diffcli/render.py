@@ -37,7 +37,7 @@ def _finite_lists(x: Any) -> Any:
 JSON_KEYS = {
     "eval": ("value",), "grad": ("value", "grad"), "jacobian": ("value", "jacobian"),
     "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
-    "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "variables"),
+    "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "undetermined", "variables"),
     "graph": ("nodes", "edges"),
 }
 
@@ -210,7 +210,9 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
         rows.append(("max rel error", f"{result['max_rel_error']:.3g}"))
         for name, info in result["variables"].items():
             rows.append((f"{_d([name])} reverse", fmt(info["grad"], precision)))
-            rows.append((f"{_d([name])} numeric", fmt(info["numeric"], precision)))
+            numeric = info["numeric"]
+            rows.append((f"{_d([name])} numeric", "undetermined" if numeric.size == 1 and numeric.item() != numeric.item()
+                         else fmt(numeric, precision)))
     else:
         rows.append(("value", fmt(result["value"], precision)))
     if command == "grad":

@@ -184,18 +184,41 @@ def test_check_text_labels():
 
 
 def test_check_in_a_batch_fails_only_the_disagreeing_line():
-    res = invoke(["check", "-", "--json", "--tol", "1e-13"],
-                 stdin="x at x = 0\nx^3 at x = 1.1\nzz\n")
+    res = invoke(["check", "-", "--json"],
+                 stdin="x at x = 0\nf(t) = t^2 with grad(g) = g*3*t; f(x) at x = 1.1\nzz\n")
     out = res.json_lines()
     assert res.code == 1 and len(out) == 3
     assert out[0]["ok"] is True and out[1]["ok"] is False and out[2]["error"]["line"] == 3
 
 
 def test_check_summary_errors_do_not_hide_nan():
-    code, obj = check_json("sqrt(x) at x = 0")  # every probe x - h leaves the domain
+    code, obj = check_json("f(t) = t^2 with grad(g) = g*nan; f(x) at x = 2")  # a nan gradient is wrong
     assert obj["variables"]["x"]["max_abs_error"] == "nan"
     assert obj["max_abs_error"] == "nan", obj
     assert obj["ok"] is False and code == 1
+
+
+@pytest.mark.parametrize("program", ["sqrt(x) at x = 0",  # every probe x - h leaves the domain
+                                     "atan2(y, x) at x = 0, y = 0",  # a singular point
+                                     "atan2(y, x) at x = -1, y = 0"])  # a branch cut (in y)
+def test_check_says_undetermined_where_finite_differences_cannot_decide(program):
+    code, obj = check_json(program)
+    assert code == 0 and obj["ok"] is True, obj
+    assert obj["undetermined"] >= 1 and any("undetermined" in w for w in obj["warnings"])
+    res = invoke(["check", program])
+    assert "numeric   undetermined" in res.stdout and res.code == 0, res.stdout
+
+
+@pytest.mark.parametrize("program, at", [
+    ("sum(log(v))", "v=linspace(1e-3, 1, 65)"),  # over 64 elements the step adapts too
+    ("sum(sqrt(v))", "v=linspace(1e-7, 1, 100)"),
+    ("sqrt(x)", "x=1e-8"), ("sqrt(x)", "x=1e-12"), ("1/x", "x=1e-8"),  # near a domain edge or a pole
+    ("log(x - 1)", "x=1.001"), ("sin(x + 1)", "x=1e-10"),
+])
+def test_check_passes_correct_gradients_near_edges_and_poles(program, at):
+    code, obj = check_json(program, "--at", at)
+    assert code == 0 and obj["ok"] is True and obj["undetermined"] == 0, obj
+    assert obj["max_rel_error"] < 1e-8
 
 
 def test_check_step_adapts_near_a_domain_edge():
