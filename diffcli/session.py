@@ -9,7 +9,7 @@ from .errors import DiffcliError, line_col
 from .language.analysis import check_definition, free_names
 from .language.ast import Definition, Program
 from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
-from .language.evaluator import Evaluator
+from .language.evaluator import Evaluator, Event
 from .language.limits import Limits
 from .language.parser import parse
 from .record import Factory, Record
@@ -90,6 +90,7 @@ class Session:
             check_definition(d, defs)
             defs[d.name] = d
         ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
+        _note_overflows(program, ev, "")
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))
         names = free_names(program.expr, program.leaves)
@@ -136,6 +137,7 @@ class Session:
             program = parse(text)
             if program.bindings or program.definitions or program.expr is None:
                 raise DiffcliError("parse", f"must be a single constant expression, got {text!r}")
+            _note_overflows(program, ev, f"{what}: ")
             return self._const_expr(program.expr, ev, text)
         except DiffcliError as err:  # every error names the option it came from
             err.message = f"{what}: {err.message}"
@@ -228,3 +230,11 @@ def _bindable(name: str, span: Any, source: str | None) -> None:
         what = "constant" if name in CONSTANTS else "built-in name"
         err = DiffcliError("type", f"'{name}' is a {what} and cannot be rebound")
         raise err.at(span, source) if span else err
+
+
+def _note_overflows(program: Program, ev: Evaluator, what: str) -> None:
+    """A number literal too large for float64 is inf: a value, with the warning exp(1000) gets."""
+    for e in program.overflows:
+        lo, hi = e.span
+        ev.events.append(Event("inf", f"{what}the number {program.source[lo:hi]} is too large for "
+                               "float64: it is inf", program.source, e.span))

@@ -90,6 +90,7 @@ class Program(Record):
     # the parser's name leaves, in source order (the order analysis.walk visits them), when
     # it knows them: free_names reads them instead of walking the tree
     leaves: list[Expr] | None = None
+    overflows: tuple | list = ()  # number literals too large for float64 (they are inf)
     definitions: list[Definition]
     expr: Expr | None
     bindings: list[Binding]

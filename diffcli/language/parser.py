@@ -1,6 +1,7 @@
 """Text -> Program: a cached LALR parser that builds the tree during the parse."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
@@ -32,9 +33,13 @@ def _builder():
         """Each method builds one kind of node; names match the grammar's aliases."""
 
         def number(self, tok):
-            return leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
+            e = leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
+            if e.value == math.inf:  # the only way a literal is inf: too large for float64
+                self.overflows.append(e)
+            return e
 
         leaves: list = []  # the name leaves made, in source order (see parse)
+        overflows: list = []  # number literals past float64's range, for a warning
         ordered = True  # ... which is the order analysis.walk visits them
 
         def name(self, tok):
@@ -180,7 +185,7 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
     called now and then (the session passes its time limit's check)."""
     t = _TABLES or tables()
-    _BUILDER.leaves, _BUILDER.ordered = [], True
+    _BUILDER.leaves, _BUILDER.ordered, _BUILDER.overflows = [], True, []
     try:
         result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
@@ -192,6 +197,7 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
         return result
     items, bindings = result
     program = _program(items, bindings, text)
+    program.overflows = _BUILDER.overflows
     if _BUILDER.ordered:
         program.leaves = _BUILDER.leaves
     return program

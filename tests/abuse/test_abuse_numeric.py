@@ -23,6 +23,9 @@ EVAL = {
     "-1/x at x = 0": (NINF, "infinite"),
     "exp(x) at x = 1000": (INF, "infinite"),
     "1e308 * 10": (INF, "infinite"),
+    "1e400": (INF, "1:1: the number 1e400 is too large for float64"),  # an overflowing literal
+    "x at x = -1e999": (NINF, "1:11: the number 1e999 is too large"),
+    "[1, 2e308]": ([1.0, INF], "1:5: the number 2e308 is too large"),
     "x^0.5 at x = 0": (0.0, None),
     "sqrt(x) at x = 0": (0.0, None),
     "abs(x) at x = 0": (0.0, None),
@@ -102,6 +105,11 @@ def test_eval_edge_values(program: str) -> None:
     doc = json_value(invoke(["eval", "--json", "--", program]))
     assert _same(doc["value"], value), doc
     _warned(doc, warn)
+
+
+def test_an_overflowing_at_value_warns() -> None:
+    doc = json_value(invoke(["grad", "x*y at y = 2", "--at", "x=1e400", "--json"]))
+    assert doc["value"] == INF and any("--at x: the number 1e400 is too large" in w for w in doc["warnings"]), doc
 
 
 @pytest.mark.parametrize("program", DOMAIN)
