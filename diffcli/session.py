@@ -53,7 +53,12 @@ class Prepared(Record):
         return env, leaves
 
     def evaluate(self, env: dict) -> E.Tensor:
-        return self.evaluator.evaluate(self.program.expr, env, self.source)
+        ev, src = self.evaluator, self.source
+        if self.program.locals:  # each local sees the bindings and the locals before it
+            env = dict(env)
+            for b in self.program.locals:
+                env[b.name] = ev.evaluate(b.expr, env, src)
+        return ev.evaluate(self.program.expr, env, src)
 
 
 class Session:
@@ -78,9 +83,11 @@ class Session:
         tick = lim.budget.check_time if lim.budget is not None else None
         program = program if program is not None else parse(text, tick=tick)
         if program.expr is None:
-            raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
+            what = "definitions" if program.definitions else "local names"
+            raise DiffcliError("parse", f"the program has {what} but no expression to evaluate",
+                               hint="end it with the expression, as in z = x*y; z^2 + z").at(
                 (len(text), len(text)), text)
-        deep = max([program.expr.depth] + [b.expr.depth for b in program.bindings]
+        deep = max([program.expr.depth] + [b.expr.depth for b in program.bindings + list(program.locals)]
                    + [e.depth for d in program.definitions for e in [d.body] + d.grad_rules])
         if deep > lim.max_depth:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
@@ -93,7 +100,7 @@ class Session:
         _note_overflows(program, ev, "")
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))
-        names = free_names(program.expr, program.leaves)
+        names = _free_names(program, values, defs)
         unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
         if unbound:
             first = unbound[0]
@@ -238,3 +245,27 @@ def _note_overflows(program: Program, ev: Evaluator, what: str) -> None:
         lo, hi = e.span
         ev.events.append(Event("inf", f"{what}the number {program.source[lo:hi]} is too large for "
                                "float64: it is inf", program.source, e.span))
+
+
+def _free_names(program: Program, values: dict, defs: dict) -> list:
+    """The program's free variables, first appearance first: its locals' expressions, in
+    order, then its expression, less the names its locals set."""
+    if not program.locals:
+        return free_names(program.expr, program.leaves)
+    own = {b.name for b in program.bindings}
+    seen: dict[str, Any] = {}
+    local: set[str] = set()
+    for b in program.locals:
+        _bindable(b.name, b.span, program.source)
+        why = ("is set twice" if b.name in local else "is bound by 'at' too" if b.name in own
+               else "is a function" if b.name in defs else None)
+        if why:
+            raise DiffcliError("type", f"the local name '{b.name}' {why}").at(b.span, program.source)
+        for e in free_names(b.expr, program.leaves):
+            if e.value not in local:
+                seen.setdefault(e.value, e)
+        local.add(b.name)
+    for e in free_names(program.expr, program.leaves):
+        if e.value not in local:
+            seen.setdefault(e.value, e)
+    return list(seen.values())

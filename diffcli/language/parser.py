@@ -146,8 +146,8 @@ def _builder():
         def program(self, items, bindings=None):
             return (items, bindings or [])
 
-        def assign(self, name, e):
-            return Assign(name.value, e, (name.start_pos, e.span[1]), "")
+        def local(self, name, e):
+            return Binding(name.value, e, (name.start_pos, e.span[1]))
 
         def repl_line(self, program):
             return program
@@ -192,11 +192,11 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
         raise _parse_error(text, exc) from None
     except _GrammarError as exc:
         raise DiffcliError("parse", exc.message).at((_start(exc.where), _end(exc.where)), text) from None
-    if isinstance(result, Assign):
-        result.source = text
-        return result
     items, bindings = result
     program = _program(items, bindings, text)
+    if start == "repl_line" and len(program.locals) == 1 and program.expr is None and not program.definitions:
+        (b,) = program.locals  # a REPL assignment
+        return Assign(b.name, b.expr, b.span, text, bindings)
     program.overflows = _BUILDER.overflows
     if _BUILDER.ordered:
         program.leaves = _BUILDER.leaves
@@ -206,10 +206,15 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
 def _program(items: list, bindings: list, text: str) -> Program:
     if len(items) == 1 and type(items[0]) is Expr:  # the common case: one expression
         return Program([], items[0], bindings, text)
-    defs = []
+    defs, locals_ = [], []
     expr = None
     for i, it in enumerate(items):
-        if isinstance(it, Definition):
+        if isinstance(it, Binding):
+            if expr is not None:
+                raise DiffcliError("parse", "a local name must be set before the program's expression, "
+                                   "which comes last").at(it.span, text)
+            locals_.append(it)
+        elif isinstance(it, Definition):
             if expr is not None:
                 raise DiffcliError("parse", "a definition cannot follow the program's expression").at(it.span, text)
             it.source = text
@@ -217,10 +222,12 @@ def _program(items: list, bindings: list, text: str) -> Program:
         else:
             if expr is not None:
                 raise DiffcliError(
-                    "parse", "only definitions may come before ';': a program has one expression",
-                    hint="join the expressions with an operator, or define a function").at(expr.span, text)
+                    "parse", "only definitions and local names may come before ';': a program has one expression",
+                    hint="join the expressions with an operator, or name one: z = x*y; z^2 + z").at(expr.span, text)
             expr = it
-    return Program(defs, expr, bindings, text)
+    program = Program(defs, expr, bindings, text)
+    program.locals = locals_
+    return program
 
 
 def _describe(term: str) -> str:

@@ -7,7 +7,6 @@ line connects to the next: the ``x`` in ``y = x^2`` is the very tensor whose ``.
 from __future__ import annotations
 
 import contextlib
-import re
 import weakref
 from ..record import Factory, Record
 from typing import Any, Iterator
@@ -122,9 +121,7 @@ class ReplState:
     def _statement(self, text: str, reply: Reply) -> None:
         tree = _parse_line(text)
         if isinstance(tree, Assign):
-            return self._assign(tree.name, tree.span, Program([], tree.expr, [], text), reply)
-        if isinstance(tree, tuple):  # name = expr at bindings
-            return self._assign(*tree, reply)
+            return self._assign(tree.name, tree.span, Program([], tree.expr, list(tree.bindings), text), reply)
         self._check_definitions(tree)
         if tree.expr is None:
             defs = dict(self.definitions)
@@ -231,26 +228,8 @@ class ReplState:
 
 
 def _parse_line(text: str) -> Any:
-    """A REPL line's tree; ``name = expr at bindings`` (which the grammar's assignment lacks)
-    as (name, span, program), its program parsed with the name blanked out so spans still fit."""
-    try:
-        return parse(text, start="repl_line")
-    except DiffcliError as first:
-        m = _ASSIGN_AT.match(text)
-        if m is None:
-            raise
-        head = m.end()
-        try:
-            program = parse("".join(c if c == "\n" else " " for c in text[:head]) + text[head:])
-        except DiffcliError:
-            raise first from None
-        if program.definitions or program.expr is None or not program.bindings:
-            raise
-        program.source = text
-        return m.group(1), (m.start(1), program.expr.span[1]), program
-
-
-_ASSIGN_AT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
+    """A REPL line's tree: an Assign (``name = expr``, with 'at' bindings or not) or a Program."""
+    return parse(text, start="repl_line")
 
 
 def _marks_constant(expr: Expr) -> bool:

@@ -60,7 +60,7 @@ def test_parse_errors_with_hints(text, words, hint, column):
 @pytest.mark.parametrize("text, words, snippet", [
     ("", "empty program", None),
     ("f(x) = x", "definitions but no expression", None),
-    ("1; 2", "only definitions may come before ';'", "1"),
+    ("1; 2", "only definitions and local names may come before ';'", "1"),
     ("g(1); g(x) = x", "a definition cannot follow the program's expression", "g(x) = x"),
     ("f(1) = 2; 1", "a definition's parameters must be plain names", "1"),
     ("f(x) = x with hess(g) = g; f(1)", "expected 'grad' after 'with', found 'hess'", "hess"),
