@@ -66,10 +66,11 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
     seed = None
     if options.seed is not None:
         seed = session.constant(options.seed, p.evaluator, "--seed")
-        if seed.shape != y.shape and not (seed.size == 1 and y.size == 1):
+        if seed.shape != y.shape and seed.shape:
             raise DiffcliError("shape", f"--seed has shape {seed.shape} but the value has shape {y.shape}; "
-                               "they must match")
-        seed = E.reshape(seed, y.shape)
+                               "they must match (a scalar seed is broadcast)")
+        if not seed.shape and y.shape:
+            seed = E.mul(seed, E.ones(y.shape))
     else:
         _scalar(y, "grad", p)
         if y.shape:

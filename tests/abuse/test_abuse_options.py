@@ -116,3 +116,20 @@ def test_option_values_are_never_evaluated() -> None:
         r = invoke(["eval", "pi", "--precision", value, "--json"])
         assert_clean(r, codes=(2,))
         assert_error_doc(r.only_json(), "usage")
+
+
+@pytest.mark.parametrize("program, at, seed, grad", [
+    ("x^2", "x=[1, 2]", "5", [10.0, 20.0]),       # a scalar seed is broadcast to the value's shape
+    ("x^2", "x=3", "5", 30.0),
+    ("x^2", "x=[1, 2]", "[1, -1]", [2.0, -4.0]),
+])
+def test_a_scalar_seed_broadcasts(program: str, at: str, seed: str, grad) -> None:
+    doc = json_value(invoke(["grad", program, "--at", at, "--seed", seed, "--json"]))
+    assert doc["grad"]["x"] == grad, doc
+
+
+@pytest.mark.parametrize("at, seed", [("x=3", "[[5]]"), ("x=3", "[5]"), ("x=[1, 2]", "[1, 2, 3]"),
+                                      ("x=[1, 2]", "[[1, 2]]")])
+def test_a_seed_of_another_shape_is_an_error(at: str, seed: str) -> None:
+    body = json_error(invoke(["grad", "x^2", "--at", at, "--seed", seed, "--json"]), "shape")
+    assert "--seed has shape" in body["message"], body
