@@ -279,9 +279,11 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:
+def error_text(err: DiffcliError, style: Style, line: int | None = None, column_only: bool = False) -> str:
     where = ""
-    if err.line is not None:
+    if err.line is not None and column_only:
+        where = f" (column {err.column})"
+    elif err.line is not None:
         where = f" (line {line if line is not None else err.line}, column {err.column})"
     elif line is not None:
         where = f" (line {line})"

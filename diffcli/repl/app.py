@@ -102,4 +102,4 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
                 if reply.quit:
                     return 0
         except KeyboardInterrupt:
-            err.write("interrupted\n")
+            err.write("\ninterrupted\n")  # on a line of its own, after the terminal's ^C

@@ -18,7 +18,7 @@ STATEMENTS = {
     "zero_grad": ("zero_grad(), zero_grad(x, y)",
                   "set .grad back to None, for every variable or for the ones named"),
 }
-FLAGS = ("true", "false")  # names only inside backward(..., retain_graph=true)
+FLAGS = ("true", "false", "True", "False")  # names only inside backward(..., retain_graph=true)
 RESERVED = set(STATEMENTS) | set(FLAGS)
 BACKWARD_KWARGS = ("gradient", "retain_graph", "create_graph")
 
@@ -72,14 +72,14 @@ def _flag(given: tuple | None, name: str, ev: Evaluator, env: dict, src: str) ->
         return None
     expr = given[0]
     if expr.kind == "name" and expr.value in FLAGS:
-        return expr.value == "true"
+        return expr.value in ("true", "True")
     if expr.kind != "name" or expr.value in env:
         v = ev.evaluate(expr, env, src)
         if isinstance(v, bool):
             return v
         if isinstance(v, E.Tensor) and v.size == 1:
             return bool(v.item())
-    raise DiffcliError("type", f"{name} must be true or false").at(expr.span, src)
+    raise DiffcliError("type", f"{name} must be true or false (or True or False, or 1 or 0)").at(expr.span, src)
 
 
 def _zero_grad(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> None:

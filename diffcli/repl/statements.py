@@ -106,7 +106,8 @@ class ReplState:
                    where: str | None = None) -> str:
         own = err.source is None or err.source == text
         line = lineno + ((err.line or 1) - 1) if lineno is not None and own else None
-        body = error_text(err, self.style, line)
+        one_line = lineno is None and own and "\n" not in (err.source or "\n")
+        body = error_text(err, self.style, line, column_only=one_line)  # a typed line: no "line 1"
         if where is not None:
             return f"{where}:{line or lineno}: {body}"
         return (f"line {line or lineno}: " if lineno is not None else "") + body
@@ -154,7 +155,10 @@ class ReplState:
             if err.kind == "name" and err.hint is None and program.expr is not None:
                 known = set(self.variables) | {b.name for b in program.bindings}
                 unbound = [e.value for e in free_names(program.expr) if e.value not in known]
-                if unbound:
+                if unbound and unbound[0] in STATEMENTS:
+                    err.message = f"'{unbound[0]}' is a statement, not a value"
+                    err.hint = f"call it: {STATEMENTS[unbound[0]][0]}"
+                elif unbound and unbound[0] not in RESERVED:
                     err.hint = f"or assign it first: {unbound[0]} = 1"
             raise
         p.evaluator.trace = []
@@ -169,11 +173,14 @@ class ReplState:
         comment = V.note(value) if note else ""
         return prefix + body + (self.style.dim("  # " + comment) if comment else "")
 
-    def _tracked(self, program: Program) -> list[str]:
-        """The variables that require grad which the program reads (not rebound by 'at')."""
+    def _reads(self, program: Program) -> list[str]:
+        """The variables the program reads (not rebound by 'at')."""
         bound = {b.name for b in program.bindings}
-        return [e.value for e in free_names(program.expr) if e.value not in bound
-                and e.value in self.variables and self.variables[e.value].requires_grad]
+        return [e.value for e in free_names(program.expr) if e.value not in bound and e.value in self.variables]
+
+    def _tracked(self, program: Program) -> list[str]:
+        """The variables that require grad which the program reads."""
+        return [n for n in self._reads(program) if self.variables[n].requires_grad]
 
     def _assign(self, name: str, span: tuple, program: Program, reply: Reply) -> None:
         self._check_name(name, span, program.source)
@@ -181,7 +188,9 @@ class ReplState:
         if not isinstance(value, E.Tensor):
             raise DiffcliError("type", f"only a number or a tensor can be assigned, not "
                                f"{V.describe(value)}").at(program.expr.span, program.source)
-        if not self._tracked(program) and not _marks_constant(program.expr):
+        # One rule: a value made from variables keeps their autograd (one that requires no grad
+        # is a constant); a value made from numbers alone is a new leaf, unless const() says not.
+        if not self._reads(program) and not _marks_constant(program.expr):
             value = E.tensor(value.numpy().copy() if value.shape else value.item(), requires_grad=True)
         self.variables[name] = value
         reply.say(self.shown(value, f"{name} = "))
