@@ -93,7 +93,7 @@ def test_nan_is_not_a_valid_bound(args: list[str]) -> None:
     (["eval", "1+1", "--max-elements", "99999999999999999999999"], {"value": 2.0}),
     (["eval", "1+1", "--timeout", "1e309"], {"value": 2.0}),
     (["eval", "1+1", "--timeout", "1e-300"], None),   # an answer or a limit error, in no time
-    (["eval", "1+1", "--precision", "17"], {"value": 2.0}),
+    (["eval", "1+1", "--max-order", "99999999999999999999"], {"value": 2.0}),  # (--precision: text only)
     (["eval", "-", "--json"], None),                   # empty stdin: no output at all
 ])
 def test_extreme_but_valid_option_values(args: list[str], expect: dict | None) -> None:
@@ -133,3 +133,22 @@ def test_a_scalar_seed_broadcasts(program: str, at: str, seed: str, grad) -> Non
 def test_a_seed_of_another_shape_is_an_error(at: str, seed: str) -> None:
     body = json_error(invoke(["grad", "x^2", "--at", at, "--seed", seed, "--json"]), "shape")
     assert "--seed has shape" in body["message"], body
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["graph", "x*x at x = 3", "--format", "dot", "--json"], "two output formats"),
+    (["eval", "x at x = 1", "--wrt", "x"], "No such option '--wrt'"),   # eval differentiates nothing
+    (["eval", "1", "--detect-anomaly"], "No such option"),
+    (["grad", "x at x = 1", "--precision", "abc"], "'abc' is not a valid integer."),  # not "integer range"
+    (["grad", "x at x = 1", "--timeout", "abc"], "'abc' is not a valid number."),
+])
+def test_inapplicable_options_are_refused(args: list[str], fragment: str) -> None:
+    r = invoke(args)
+    assert_clean(r, codes=(2,))
+    assert fragment in (r.out if "--json" in args else r.err), r
+
+
+def test_precision_with_json_is_warned_about() -> None:
+    r = invoke(["eval", "1/3", "--precision", "3", "--json"])
+    assert_clean(r, codes=(0,))
+    assert "warning: --precision applies to text output" in r.err and json_value(r)["value"] == 1 / 3, r
