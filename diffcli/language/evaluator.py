@@ -16,12 +16,11 @@ from ..errors import DiffcliError
 from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
 from .limits import Limits
+from .wording import describe as _describe, not_a_value as _not_a_value, snippet as _snippet, text as _text
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
 _VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
-_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
-            "@": "matrix product"}
 
 
 class Event:
@@ -176,10 +175,9 @@ class Evaluator:
 
     def _op(self, expr: Expr, src: str, fn: Any, args: list) -> E.Tensor:
         """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
-        for a in args:
+        for i, a in enumerate(args):
             if not isinstance(a, _VALUES):
-                raise DiffcliError("type", f"{_describe(expr)} needs numbers or tensors, not "
-                                   f"{type(a).__name__}").at(expr.span, src)
+                raise _not_a_value(expr, expr.args[i] if i < len(expr.args) else None, a, src)
         prev = E.engine_state.origin
         E.engine_state.origin = (src, expr)
         try:
@@ -373,26 +371,3 @@ def _tensors(values: list) -> list:
         if type(v) is float:
             return [E.const(x) if type(x) is float else x for x in values]
     return values
-
-
-def _text(expr: Expr, src: str) -> str:
-    return src[expr.span[0]:expr.span[1]]
-
-
-def _snippet(expr: Expr, src: str, width: int = 40) -> str:
-    t = " ".join(_text(expr, src).split())
-    return t if len(t) <= width else t[:width - 3] + "..."
-
-
-def _describe(expr: Expr) -> str:
-    if expr.kind == "call":
-        return f"{expr.value}(...)"
-    if expr.kind == "binary":
-        return _OPNAMES.get(expr.value, f"'{expr.value}'")
-    if expr.kind == "unary":
-        return "negation"
-    if expr.kind == "tensor":
-        return "the tensor literal"
-    if expr.kind == "index":
-        return "indexing"
-    return expr.kind

@@ -53,6 +53,11 @@ def _backward(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> No
                                ).at(seed_expr.span, src)
         seed = seed.detach()
     retain, create = (_flag(kwargs.get(k), k, ev, env, src) for k in BACKWARD_KWARGS[1:])
+    if not y.requires_grad:  # the engine's message speaks to library users (requires_grad=True)
+        raise DiffcliError("autograd", f"'{src[target.span[0]:target.span[1]]}' does not require grad, so "
+                           "backward has nothing to differentiate", hint="x = 2 makes a variable that "
+                           "requires grad; const(...) and values computed from constants alone do not"
+                           ).at(target.span, src)
     state.register(ev.trace)
     before = {n: t.grad for n, t in state.variables.items()}
     try:

@@ -232,3 +232,12 @@ def test_assignment_with_an_at_clause(state):
     text = err(state, "z = q + at q = 1")
     assert text.startswith("error: parse:") and "z = q + at q = 1\n" in text
     assert "constant" in err(state, "k = x at x = y")
+
+
+def test_messages_speak_the_users_language_not_pythons(state):
+    replay(state, "x = 2", "c = const(3)")
+    text = err(state, "y = x.grad * 2")
+    assert "'x.grad' is None: x has no gradient yet" in text and "NoneType" not in text, text
+    assert "not True or False" in err(state, "x.is_leaf + 1")
+    text = err(state, "backward(c)")
+    assert "'c' does not require grad" in text and "requires_grad=True" not in text, text
