@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         code = e.exit_code
     except click.UsageError as e:
-        _usage_error(e, "--json" in args)
+        _usage_error(e, "--json" in args, args)
         code = EXIT_USAGE
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.stderr.write("\ninterrupted\n")
@@ -253,15 +253,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-def _usage_error(e: click.UsageError, as_json: bool) -> None:
+def _usage_error(e: click.UsageError, as_json: bool, args: list[str]) -> None:
+    hint = None
+    if e.ctx is not None and e.ctx.command is cli and "No such command" in e.format_message():
+        program = next((a for a in args if not a.startswith("-")), "")
+        if not program.isidentifier():  # a program, not a misspelt command
+            hint = f"a program needs a command first, as in diffcli eval {_quote(program)}"
     if as_json:
         import json
-        sys.stdout.write(json.dumps({"error": {"kind": "usage", "message": e.format_message(),
-                                               "line": None, "column": None}}) + "\n")
+        body = {"kind": "usage", "message": e.format_message(), "line": None, "column": None}
+        sys.stdout.write(json.dumps({"error": body | ({"hint": hint} if hint else {})}) + "\n")
     else:
         if e.ctx is not None:
             sys.stderr.write(e.ctx.get_usage() + "\n")
-        sys.stderr.write(f"error: usage: {e.format_message()}\n")
+        sys.stderr.write(f"error: usage: {e.format_message()}\n" + (f"  hint: {hint}\n" if hint else ""))
+
+
+def _quote(arg: str) -> str:
+    import shlex
+    return shlex.quote(arg)
 
 
 def _quiet_pipe() -> None:

@@ -63,6 +63,8 @@ def _run_cli(command: str, kw: dict) -> int:
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = run(session, command, text, options)
         except DiffcliError as e:
+            if lineno is None and e.kind in ("name", "parse") and _looks_like_a_file(text):
+                e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
         except KeyboardInterrupt:
             raise
@@ -157,6 +159,14 @@ def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) ->
     if as_json:
         return _numbered(error_json(e, lineno), lineno) + "\n", ""
     return "", (f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n"
+
+
+def _looks_like_a_file(text: str) -> bool:
+    import os
+    import re
+    t = text.strip()
+    ext = re.fullmatch(r"[\w./~-]+\.(txt|text|jsonl|json|csv|tsv|dat|in|lst|expr|exprs|math)", t)
+    return bool(ext) or (t != "-" and os.path.isfile(t))
 
 
 def _numbered(answer: str, lineno: int | None) -> str:

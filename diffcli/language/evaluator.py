@@ -16,7 +16,7 @@ from ..errors import DiffcliError
 from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
 from .limits import Limits
-from .wording import describe as _describe, not_a_value as _not_a_value, snippet as _snippet, text as _text
+from .wording import FAMILIAR, describe as _describe, not_a_value as _not_a_value, snippet as _snippet, text as _text
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
@@ -239,11 +239,14 @@ class Evaluator:
 
     def unknown(self, name: str, env: dict, what: str = "variable") -> DiffcliError:
         pool = list(env) + list(CONSTANTS) + (list(BUILTINS) + list(self.defs) if what == "function" else [])
-        close = difflib.get_close_matches(name, pool, n=1)
+        close = [FAMILIAR[name]] if what == "function" and name in FAMILIAR else \
+            difflib.get_close_matches(name, pool, n=1)
         hint = None
         msg = f"unknown {what} '{name}'" + (f": did you mean '{close[0]}'?" if close else "")
         if what == "variable" and not close:
             msg += " (bind it with 'at', e.g. ... at " + name + " = 1)"
+        if what == "function" and not close:
+            hint = f"for a product, write {name}*(...)"
         return DiffcliError("name", msg, hint=hint)
 
     def _check_arity(self, expr: Expr, d: Definition, src: str) -> None:

@@ -21,7 +21,8 @@ _WORDS = {
 _LOOKALIKES = {
     "\u2212": "use the ASCII minus '-'", "\u00d7": "use '*' for a product", "\u00f7": "use '/'",
     "\u00b2": "write x^2", "\u00b3": "write x^3", "\u22c5": "use '*' for a product",
-    "\u2013": "use the ASCII minus '-'", "\u03c0": "write pi",
+    "\u2013": "use the ASCII minus '-'", "\u03c0": "write pi", "\u221a": "write sqrt(x)",
+    "\u03b8": "write theta (names are ASCII letters)",
 }
 
 
@@ -260,6 +261,36 @@ def _expected_words(expected: Any) -> str:
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
 
 
+_BINDING_WORDS = ("where", "for", "when", "with", "if")  # what people write instead of 'at'
+
+
+def _token_hint(text: str, tok: Any, prev: list) -> str | None:
+    """The fix for a token that cannot follow the one before: a product only between a number
+    and a name or a bracket written against it (2x, 2(x+1)) or between brackets ((a)(b)),
+    a comma between bindings, 'at' for the words people use instead, parentheses for a call."""
+    last = prev[-1] if prev else None
+    if last is None:
+        return None
+    touching = last.end_pos == tok.start_pos
+    rest = text[tok.end_pos:]
+    if tok.type == "NAME" and tok.value in _BINDING_WORDS and re.match(r"\s*[A-Za-z_]\w*\s*=(?!=)", rest):
+        return f"bind values with 'at': ... at{rest.split(';')[0].rstrip()}"
+    if any(t.type == "AT" for t in prev) and tok.type == "NAME" and re.match(r"\s*=(?!=)", rest):
+        return f"separate the bindings with commas: ... {last.value}, {tok.value} ="
+    if last.type == "NUMBER" and touching and tok.type == "NAME":
+        if tok.value in ("i", "j"):
+            return "complex numbers are not supported: diffcli computes with real numbers"
+        if tok.value[0] in "eE":
+            return "an exponent needs digits, as in 1e3; for a product write 2*e"
+        return f"write {last.value}*{tok.value} for a product"
+    if tok.type == "LPAR" and (last.type == "RPAR" or (last.type == "NUMBER" and touching)):
+        return f"write {last.value}*( for a product"
+    from .builtins import BUILTINS
+    if tok.type in ("NAME", "NUMBER") and last.type == "NAME" and last.value in BUILTINS:
+        return f"call a function with parentheses: {last.value}({tok.value})"
+    return None
+
+
 def _parse_error(text: str, exc: Any) -> DiffcliError:
     pos = exc.pos
     hint = None
@@ -279,7 +310,6 @@ def _parse_error(text: str, exc: Any) -> DiffcliError:
         tok = exc.token
         expected = exc.expected()
         prev = [t for t in exc.tables.tokens(text) if t.end_pos <= tok.start_pos]
-        before = text[:prev[-1].end_pos] if prev else ""
         after = f" after '{prev[-1].value[-12:]}'" if prev else ""
         if tok.type == "$END":
             if not prev:
@@ -289,17 +319,13 @@ def _parse_error(text: str, exc: Any) -> DiffcliError:
                 pos = prev[-1].end_pos
         else:
             msg = f"unexpected '{tok}'{after}: expected {_expected_words(expected)}"
-            if tok.type == "NAME" and before and before[-1].isdigit():
-                if str(tok)[0] in "eE" and before.split()[-1][-1:].isdigit():
-                    hint = "an exponent needs digits, as in 1e3; for a product write 2*e"
-                else:
-                    hint = f"write {before.split()[-1]}*{tok} for a product"
-            elif tok.type in ("AT", "WITH") and not expected:
+            hint = _token_hint(text, tok, prev)
+            if hint is None and tok.type in ("AT", "WITH") and not expected:
                 hint = f"'{tok}' is a keyword"
-            elif str(tok) == "=":
+            elif hint is None and str(tok) == "=":
                 hint = ("'=' binds a value in an 'at' clause (x^2 at x = 2) or defines a function "
                         "(f(x) = x^2); compare with '=='")
-            elif tok.type in ("AT", "WITH"):
+            elif hint is None and tok.type in ("AT", "WITH"):
                 hint = f"'{tok}' is a keyword and cannot name a variable"
     err = DiffcliError("parse", msg, hint=hint)
     err.span = (pos, pos + 1)

@@ -6,6 +6,10 @@ from typing import Any
 from ..errors import DiffcliError
 from .ast import Expr
 
+# Names from other tools, and diffcli's for them (difflib finds 'asin' for 'arcsin', not 'log' for 'ln').
+FAMILIAR = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+            "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "sgn": "sign", "fabs": "abs",
+            "power": "pow", "absolute": "abs"}
 _OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
             "@": "matrix product"}
 

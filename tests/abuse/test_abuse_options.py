@@ -152,3 +152,20 @@ def test_precision_with_json_is_warned_about() -> None:
     r = invoke(["eval", "1/3", "--precision", "3", "--json"])
     assert_clean(r, codes=(0,))
     assert "warning: --precision applies to text output" in r.err and json_value(r)["value"] == 1 / 3, r
+
+
+def test_a_file_name_as_program_points_at_standard_input(tmp_path) -> None:
+    r = invoke(["grad", "exprs.txt"])
+    assert_clean(r, codes=(1,))
+    assert "hint: to read one program per line from a file: diffcli grad - < exprs.txt" in r.err, r
+    r = invoke(["grad", "x.grad"])  # a name with a dot is not taken for a file
+    assert "- <" not in r.err, r
+
+
+def test_a_program_without_a_command_points_at_eval() -> None:
+    r = invoke(["x^2 at x=3"])
+    assert_clean(r, codes=(2,))
+    assert "hint: a program needs a command first, as in diffcli eval 'x^2 at x=3'" in r.err, r
+    r = invoke(["x^2 at x=3", "--json"])
+    assert_clean(r, codes=(2,))
+    assert "diffcli eval" in r.only_json()["error"]["hint"], r
