@@ -46,18 +46,22 @@ def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
 
 
 def _mapped_parents(fn: Any, by_fn: dict, by_leaf: dict) -> list[int]:
-    """The nearest shown nodes upstream of ``fn``, looking through unshown ones."""
-    out, stack, seen = [], list(fn.edges), set()
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, E.Tensor):
-            if id(e) in by_leaf:
-                out.append(by_leaf[id(e)])
-        elif e in by_fn:
-            out.append(by_fn[e])
-        else:
-            stack.extend(e.edges)
-    return sorted(set(out))
+    """The nearest shown nodes upstream of ``fn``, per input (x*x has x twice), looking
+    through unshown ones."""
+    out: list[int] = []
+    for edge in fn.edges:
+        found, stack, seen = set(), [edge], set()
+        while stack:
+            e = stack.pop()
+            if e is None or id(e) in seen:
+                continue
+            seen.add(id(e))
+            if isinstance(e, E.Tensor):
+                if id(e) in by_leaf:
+                    found.add(by_leaf[id(e)])
+            elif e in by_fn:
+                found.add(by_fn[e])
+            else:
+                stack.extend(e.edges)
+        out.extend(sorted(found))
+    return out

@@ -251,17 +251,22 @@ def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
     while stack:
         i, depth = stack.pop()
         n = nodes[i]
-        grad = "" if n["grad"] is None else f"  grad {fmt(n['grad'], precision)}"
+        grad = "" if n["grad"] is None else f"  grad {_one_line(fmt(n['grad'], precision))}"
         where = f" @{n['line']}:{n['column']}" if n["line"] else ""
         shape = "x".join(map(str, n["shape"])) or "scalar"
         flags = "leaf" if n["is_leaf"] else ""
         flags += (", " if flags else "") + "requires grad" if n["requires_grad"] else ""
-        value = fmt(n["value"], precision).replace("\n", " ")
+        value = _one_line(fmt(n["value"], precision))
         lines.append("  " * depth + style.label(n["op"]) + f" {n['text']!r}{where}  [{shape}] "
                      f"value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
         for p in reversed(parents.get(i, [])):
             stack.append((p, depth + 1))
     return "\n".join(lines + [style.warn("warning: " + w) for w in result.get("warnings", [])])
+
+
+def _one_line(text: str) -> str:
+    """A matrix's rows on one line: the tree keeps one node per line."""
+    return " ".join(part.strip() for part in text.split("\n"))
 
 
 def graph_dot(result: dict) -> str:

@@ -40,19 +40,21 @@ def build(state: Any, root: E.Tensor) -> dict:
 
 
 def _shown_parents(node: Any, shown: Any) -> list[Any]:
-    """The nearest shown nodes (or leaf tensors) upstream of ``node``."""
+    """The nearest shown nodes (or leaf tensors) upstream of ``node``, per input (x*x has x
+    twice)."""
     out: list[Any] = []
-    seen: set[int] = set()
-    stack = list(reversed(getattr(node, "edges", ())))
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, E.Tensor) or e in shown:
-            out.append(e)
-        else:
-            stack.extend(reversed(getattr(e, "edges", ())))
+    for edge in getattr(node, "edges", ()):
+        seen: set[int] = set()
+        stack = [edge]
+        while stack:
+            e = stack.pop()
+            if e is None or id(e) in seen:
+                continue
+            seen.add(id(e))
+            if isinstance(e, E.Tensor) or e in shown:
+                out.append(e)
+            else:
+                stack.extend(reversed(getattr(e, "edges", ())))
     return out
 
 

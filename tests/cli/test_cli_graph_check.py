@@ -38,7 +38,9 @@ def test_graph_json_nodes_and_edges(program):
             assert source[n["column"] - 1:].startswith(n["text"]), (n, source)
     ids = {n["id"] for n in nodes}
     assert all(a in ids and b in ids and a != b for a, b in edges)
-    assert len({tuple(e) for e in edges}) == len(edges)  # no duplicate edges
+    # one edge per input: a repeated edge only where one value feeds both inputs (x*x)
+    repeated = len(edges) - len({tuple(e) for e in edges})
+    assert repeated == program.count("x*x"), edges
     # a DAG whose only sink is the result, the last node; its gradient is 1
     root = nodes[-1]
     assert not any(a == root["id"] for a, _ in edges)
@@ -126,9 +128,9 @@ def test_graph_dot_matches_the_json():
 def test_graph_dot_escapes_quotes_and_backslashes_safely():
     res = invoke(["graph", "x^2 at x = 1", "--format", "dot"])
     assert res.stdout.count("{") == res.stdout.count("}") == 1
-    # JSON wins over --format when both are given
-    res = invoke(["graph", "x^2 at x = 1", "--format", "dot", "--json"])
-    validate(res.json_lines()[0], "graph")
+    # two output formats at once are refused, not one silently dropped
+    res = invoke(["graph", "x^2 at x = 1", "--format", "dot", "--json"], standalone=True)
+    assert res.code == 2 and "two output formats" in res.stderr, res
 
 
 def test_graph_dot_through_a_real_process():
@@ -236,3 +238,19 @@ def test_check_with_a_repeated_wrt_name_agrees_with_grad():
     code, obj = check_json("x^2 at x = 3", "--wrt", "x,x")
     assert obj["ok"] == all(v["ok"] for v in obj["variables"].values())
     assert code == 0 and obj["ok"] is True
+
+
+def test_graph_text_keeps_one_node_per_line_for_matrices():
+    res = invoke(["graph", "sum(m^2)", "--at", "m=[[1,2],[3,4]]"])
+    lines = res.stdout.splitlines()
+    assert [ln.split()[0] for ln in lines] == ["SumBackward0", "PowBackward0", "leaf"], res.stdout
+    assert "grad [[2.0, 4.0], [6.0, 8.0]]" in lines[2]
+
+
+def test_graph_shows_both_inputs_of_a_binary_operation_on_one_value():
+    text = invoke(["graph", "x*x at x=3"]).stdout.splitlines()
+    assert text[0].startswith("MulBackward0") and [ln.split()[0] for ln in text[1:]] == ["leaf", "leaf"]
+    (obj,) = invoke(["graph", "x*x at x=3", "--json"]).json_lines()
+    assert obj["edges"] == [[0, 1], [0, 1]]
+    dot = invoke(["graph", "x*x at x=3", "--format", "dot"]).stdout
+    assert dot.count("n0 -> n1;") == 2
