@@ -133,23 +133,34 @@ class Style:
         return self._sgr("2", s)
 
 
+WRAP = 76  # characters per line of a long vector, after the label column
+SUMMARY = 1000  # above this many elements, the first and last three along each axis
+EDGE = 3
+
+
 def fmt(v: Any, precision: int | None = None) -> str:
-    """A number or tensor, numbers in the shortest digits that round-trip unless ``precision``;
-    arrays bracketed and aligned like numpy's, long ones elided."""
+    """A number or tensor, numbers in the shortest digits that round-trip unless ``precision``
+    (zero unsigned: -0.0 is 0.0); arrays bracketed, matrices' columns aligned, long rows
+    wrapped at WRAP characters, and above SUMMARY elements the first and last EDGE along each
+    axis around '...', in the same digits."""
     if isinstance(v, Tensor):
         v = v._v
     if type(v) is float:
         return _num(v, precision)
     shape = v.shape
-    flat = v.reshape(-1).tolist()
-    if len(flat) > 1000:  # like numpy: the first and last three along each axis
+    if v.size > SUMMARY:
         from .engine.backend import np
-        return np.array2string(v, precision=precision or 8, separator=", ", threshold=1000)
-    cells = [_num(x, precision) for x in flat]
+        keep = [list(range(n)) if n <= 2 * EDGE else list(range(EDGE)) + list(range(n - EDGE, n)) for n in shape]
+        v = v[np.ix_(*keep)] if keep else v
+        elided = [n > 2 * EDGE for n in shape]
+        shape = v.shape
+    else:
+        elided = [False] * len(shape)
+    cells = [_num(x, precision) for x in v.reshape(-1).tolist()]
     if len(shape) > 1:  # align the columns of matrices
         width = max((len(c) for c in cells), default=0)
         cells = [c.rjust(width) for c in cells]
-    return _nest(cells, shape, 0, 1)
+    return _nest(cells, shape, elided, 0, 1)
 
 
 def _num(x: float, precision: int | None) -> str:
@@ -157,21 +168,37 @@ def _num(x: float, precision: int | None) -> str:
         return "nan"
     if x in (float("inf"), float("-inf")):
         return "inf" if x > 0 else "-inf"
+    if x == 0.0:
+        x = 0.0  # -0.0 is an artefact of the arithmetic, not information for the reader
     return repr(x) if precision is None else f"{x:.{precision}g}"
 
 
-def _nest(cells: list[str], shape: tuple, start: int, indent: int) -> str:
+def _nest(cells: list[str], shape: tuple, elided: list, start: int, indent: int) -> str:
     if not shape:
         return cells[start]
     n, rest = shape[0], shape[1:]
     step = 1
     for s in rest:
         step *= s
-    parts = [_nest(cells, rest, start + i * step, indent + 1) for i in range(n)]
+    parts = [_nest(cells, rest, elided[1:], start + i * step, indent + 1) for i in range(n)]
+    if elided[0]:
+        parts.insert(EDGE, "...")
     if not rest:
-        return "[" + ", ".join(parts) + "]"
+        return "[" + _wrapped(parts, indent) + "]"
     sep = "," + "\n" * len(rest) + " " * indent
     return "[" + sep.join(parts) + "]"
+
+
+def _wrapped(parts: list[str], indent: int) -> str:
+    """A row's numbers joined by ', ', onto more lines when it would pass WRAP characters."""
+    lines, cur = [], ""
+    for p in parts:
+        if cur and indent + len(cur) + len(p) + 2 > WRAP:
+            lines.append(cur + ",")
+            cur = p
+        else:
+            cur = f"{cur}, {p}" if cur else p
+    return ("\n" + " " * indent).join(lines + [cur])
 
 
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -218,7 +245,7 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
     if command == "grad":
         rows += [(_d([n]), fmt(g, precision)) for n, g in result["grad"].items()]
     elif command == "jacobian":
-        rows += [(f"J {_d([n])}", fmt(g, precision)) for n, g in result["jacobian"].items()]
+        rows += _jacobian_rows(result, precision)
     elif command == "hessian":
         rows += [(_d([u, v]), fmt(h, precision)) for u, row in result["hessian"].items() for v, h in row.items()]
     elif command == "diff":
@@ -237,6 +264,18 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
         lines.append(style.label(label.ljust(width)) + "  " + "\n".join(x.rstrip() for x in body.split("\n")))
     lines += [style.warn("warning: " + w) for w in result.get("warnings", [])]
     return "\n".join(lines)
+
+
+def _jacobian_rows(result: dict, precision: int | None) -> list[tuple[str, str]]:
+    """Over several scalar variables, J as one matrix (a column per variable, as J is written);
+    otherwise a block per variable."""
+    jac, value = result["jacobian"], result["value"]
+    blocks = [g._v for g in jac.values()]
+    if len(jac) > 1 and len(value.shape) == 1 and all(getattr(b, "shape", ()) == value.shape for b in blocks):
+        from .engine.backend import np
+        label = "J " + "[" + ", ".join(_d([n]) for n in jac) + "]"
+        return [(label, fmt(np.stack(blocks, axis=-1), precision))]
+    return [(f"J {_d([n])}", fmt(g, precision)) for n, g in jac.items()]
 
 
 def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
