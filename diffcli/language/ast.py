@@ -107,3 +107,4 @@ class Assign(Record):
     span: tuple[int, int]
     source: str
     bindings: list[Binding] | tuple
+    overflows: tuple | list = ()  # as Program's

@@ -195,10 +195,12 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
         raise DiffcliError("parse", exc.message).at((_start(exc.where), _end(exc.where)), text) from None
     items, bindings = result
     program = _program(items, bindings, text)
+    program.overflows = _BUILDER.overflows
     if start == "repl_line" and len(program.locals) == 1 and program.expr is None and not program.definitions:
         (b,) = program.locals  # a REPL assignment
-        return Assign(b.name, b.expr, b.span, text, bindings)
-    program.overflows = _BUILDER.overflows
+        assign = Assign(b.name, b.expr, b.span, text, bindings)
+        assign.overflows = program.overflows
+        return assign
     if _BUILDER.ordered:
         program.leaves = _BUILDER.leaves
     return program

@@ -122,7 +122,9 @@ class ReplState:
     def _statement(self, text: str, reply: Reply) -> None:
         tree = _parse_line(text)
         if isinstance(tree, Assign):
-            return self._assign(tree.name, tree.span, Program([], tree.expr, list(tree.bindings), text), reply)
+            program = Program([], tree.expr, list(tree.bindings), text)
+            program.overflows = tree.overflows
+            return self._assign(tree.name, tree.span, program, reply)
         self._check_definitions(tree)
         if tree.expr is None:
             defs = dict(self.definitions)

@@ -241,3 +241,8 @@ def test_messages_speak_the_users_language_not_pythons(state):
     assert "not True or False" in err(state, "x.is_leaf + 1")
     text = err(state, "backward(c)")
     assert "'c' does not require grad" in text and "requires_grad=True" not in text, text
+
+
+def test_an_overflowing_number_in_an_assignment_warns(state):
+    text = out(state, "x = 1e400")
+    assert "x = inf" in text and "the number 1e400 is too large for float64" in text, text
