@@ -175,8 +175,9 @@ class Evaluator:
 
     def _op(self, expr: Expr, src: str, fn: Any, args: list) -> E.Tensor:
         """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
-        for i, a in enumerate(args):
+        for a in args:
             if not isinstance(a, _VALUES):
+                i = next(k for k, b in enumerate(args) if b is a)  # only on the error path: this loop is hot
                 raise _not_a_value(expr, expr.args[i] if i < len(expr.args) else None, a, src)
         prev = E.engine_state.origin
         E.engine_state.origin = (src, expr)
