@@ -317,7 +317,8 @@ KINKS.update({
     UNARY["asin"]: (lambda x: abs(x) == 1, "asin'(±1) is infinite"),
     UNARY["acos"]: (lambda x: abs(x) == 1, "acos'(±1) is infinite"),
     UNARY["acosh"]: (lambda x: x == 1, "acosh'(1) is infinite"),
-    POW: (lambda x, y: (x == 0) & (((y > 0) & (y < 1)) | (y == 0)),
+    POW: (lambda x, y: False if type(x) is float and x != 0.0 else  # the common case, checked first
+          (x == 0) & (((y > 0) & (y < 1)) | (y == 0)),
           "x^y at x = 0: d/dx is infinite when 0 < y < 1; at 0^0 both derivatives are taken as 0 "
           "(d/dx x^x tends to -inf as x -> 0+)"),
 })
