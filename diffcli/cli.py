@@ -39,42 +39,77 @@ class NameList(click.ParamType):
         return names
 
 
-def common(f: Callable) -> Callable:
-    """The options every program command takes."""
-    opts = [
-        click.argument("program"),
-        click.option("--at", "at", multiple=True, type=Binding(), help="Bind a variable (repeatable)."),
-        click.option("--wrt", type=NameList(), help="Variables to differentiate, comma-separated "
-                     "(default: every free variable, in order of appearance)."),
-        click.option("--json", "as_json", is_flag=True, help="One JSON object per program (JSON Lines)."),
-        click.option("--precision", type=click.IntRange(1, 17), help="Significant digits in text output "
-                     "(default: the shortest that round-trips)."),
-        click.option("--detect-anomaly", is_flag=True, help="Point at the operation whose backward "
-                     "pass first made a NaN."),
-        click.option("--max-elements", type=click.IntRange(1), default=Limits.max_elements, show_default=True,
-                     help="Elements in one tensor."),
-        click.option("--max-length", type=click.IntRange(1), default=Limits.max_length, show_default=True,
-                     help="Characters in one program."),
-        click.option("--max-depth", type=click.IntRange(1), default=Limits.max_depth, show_default=True,
-                     help="Nesting depth of an expression."),
-        click.option("--max-nodes", type=click.IntRange(1), default=Limits.max_nodes, show_default=True,
-                     help="Graph nodes per program."),
-        click.option("--max-order", type=click.IntRange(1), default=Limits.max_order, show_default=True,
-                     help="Nested derivative order in the language (grad/diff inside a program)."),
-        click.option("--timeout", type=click.FloatRange(0, min_open=True), default=Limits.timeout,
-                     show_default=True, help="Seconds per program."),
-        click.option("--jobs", type=click.IntRange(0), default=0, show_default=True,
-                     help="Processes for a batch (PROGRAM -): 0 uses every CPU (up to 4) once a "
-                     "read brings enough lines; 1 answers every line in this process."),
-        click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+class Sectioned(click.Option):
+    """An option listed under a heading of its own in --help (``section``)."""
+
+    def __init__(self, *args: Any, section: str = "Options", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section = section
 
 
-EPILOG_DASH = ("A program that starts with '-' needs '--' before it: diffcli eval -- \"-x^2 at x=1\". "
-               "PROGRAM '-' reads one program per line from standard input.")
+class SectionedCommand(click.Command):
+    """--help lists the options by section, the command's own first, then the limits."""
+
+    def format_options(self, ctx: click.Context, formatter: Any) -> None:
+        sections: dict[str, list] = {"Options": []}
+        for p in self.get_params(ctx):
+            rec = p.get_help_record(ctx) if isinstance(p, click.Option) else None  # PROGRAM is in Usage
+            if rec is not None:
+                sections.setdefault(getattr(p, "section", "Options"), []).append(rec)
+        for title, rows in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+class Count(click.IntRange):
+    name = "integer"  # click says "'abc' is not a valid integer range"
+
+
+class Number(click.FloatRange):
+    name = "number"
+
+
+def _opt(*decls: str, section: str = "Options", **kw: Any) -> Callable:
+    return click.option(*decls, cls=Sectioned, section=section, **kw)
+
+
+def _limit(decl: str, default: Any, help: str, kind: Any = None) -> Callable:
+    return _opt(decl, type=kind or Count(1), default=default, show_default=True, help=help, section="Limits")
+
+
+# Every option a program command may take, by name; each command lists the ones it uses
+# (``_command(..., uses=...)``), so its --help shows only those. A new command picks from here
+# and adds its own with ``extra``.
+OPTIONS: dict[str, Callable] = {
+    "at": _opt("--at", "at", multiple=True, type=Binding(), help="Bind a variable (repeatable)."),
+    "wrt": _opt("--wrt", type=NameList(), help="Variables to differentiate, comma-separated "
+                "(default: every free variable, in order of appearance)."),
+    "json": _opt("--json", "as_json", is_flag=True, help="One JSON object per program (JSON Lines), "
+                 "at full precision."),
+    "precision": _opt("--precision", type=Count(1, 17), help="Significant digits in text output "
+                      "(default: the shortest that round-trips)."),
+    "detect_anomaly": _opt("--detect-anomaly", is_flag=True, help="Point at the operation whose "
+                           "backward pass first made a NaN."),
+    "jobs": _opt("--jobs", type=Count(0), default=0, show_default=True,
+                 help="Processes for a batch (PROGRAM -): 0 uses every CPU (up to 4) once a read "
+                 "brings enough lines; 1 answers every line in this process."),
+}
+LIMITS = [
+    _limit("--max-elements", Limits.max_elements, "Elements in one tensor."),
+    _limit("--max-length", Limits.max_length, "Characters in one program."),
+    _limit("--max-depth", Limits.max_depth, "Nesting depth of an expression."),
+    _limit("--max-nodes", Limits.max_nodes, "Graph nodes per program."),
+    _limit("--max-order", Limits.max_order, "Nested derivative order in the language (grad/diff inside "
+           "a program)."),
+    _limit("--timeout", Limits.timeout, "Seconds per program.", Number(0, min_open=True)),
+]
+UNUSED = {"at": (), "wrt": None, "as_json": False, "precision": None, "detect_anomaly": False, "jobs": 0}
+DERIVATIVE = ("at", "wrt", "json", "precision", "detect_anomaly", "jobs")  # what most commands use
+
+
+def _dash_epilog(name: str) -> str:
+    return (f"A program that starts with '-' needs '--' before it: diffcli {name} -- \"-x^2 at x=1\". "
+            "PROGRAM '-' reads one program per line from standard input.")
 
 
 def _builtins_epilog() -> str:
@@ -113,40 +148,59 @@ def cli(ctx: click.Context) -> int:
     return EXIT_OK
 
 
-def _command(name: str, summary: str, examples: list[str], extra: list | None = None) -> None:
+def _command(name: str, summary: str, examples: list[str], uses: tuple = DERIVATIVE,
+             extra: list | None = None) -> None:
+    """A program command: PROGRAM, the options in ``uses`` (names in OPTIONS), its own
+    ``extra`` options, then the limits; the runner gets every option's value (None, or the
+    default, for one the command does not take)."""
     def body(**kw: Any) -> int:
         from .runner import run_cli
+        for key, value in UNUSED.items():
+            kw.setdefault(key, value)
+        _refuse_inapplicable(kw)
         return run_cli(name, kw)
 
     body.__doc__ = summary + "\n\n\b\nExamples:\n" + "\n".join("  " + e for e in examples)
-    for opt in reversed(extra or []):
-        body = opt(body)
-    cli.command(name, epilog=EPILOG_DASH)(common(body))
+    decorators = [click.argument("program"), *(OPTIONS[u] for u in uses), *(extra or []), *LIMITS,
+                  click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")]
+    for d in reversed(decorators):
+        body = d(body)
+    cli.command(name, cls=SectionedCommand, epilog=_dash_epilog(name))(body)
+
+
+def _refuse_inapplicable(kw: dict) -> None:
+    """Options that cannot apply together are refused or warned about, not silently dropped."""
+    if kw.get("as_json") and kw.get("fmt") == "dot":
+        raise click.UsageError("--json and --format dot are two output formats: give one")
+    if kw.get("as_json") and kw.get("precision") is not None:  # harmless: said, then ignored
+        sys.stderr.write("warning: --precision applies to text output; --json always has full precision\n")
 
 
 _command("eval", "The value of PROGRAM.", [
     'diffcli eval "x^2 + 1 at x = 3"', "diffcli eval \"sum(v) * 2\" --at 'v=[1,2,3]'",
-    'diffcli eval -- "-x^2 at x=2"'])
+    'diffcli eval -- "-x^2 at x=2"'], uses=("at", "json", "precision", "jobs"))
 _command("grad", "The gradient of a scalar PROGRAM (or, with --seed, a vector-Jacobian product).", [
     'diffcli grad "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli grad "x*y + z at x=1, y=2, z=3" --wrt x,y',
     "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'"],
-    [click.option("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value.")])
-_command("jacobian", "The Jacobian of PROGRAM: one reverse pass per output element.", [
+    extra=[_opt("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value "
+                "(a number is broadcast).")])
+_command("jacobian", "The Jacobian of PROGRAM: every row from one batched reverse pass.", [
     "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"])
 _command("hessian", "Second derivatives of a scalar PROGRAM.", [
     'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"])
 _command("diff", "The n-th derivative, or a mixed partial taken in the order given.", [
     'diffcli diff "exp(sin(x)) at x=0.7" --order 10', 'diffcli diff "x^2*y^3 at x=1, y=2" --wrt x,y,y',
     'diffcli diff "sin(x) at x=0" --order 4 --all'],
-    [click.option("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
-     click.option("--all", "all_orders", is_flag=True, help="Report every order from 1 to N.")])
-_command("check", "The reverse-mode gradient against central finite differences (exit 1 if they disagree).", [
+    extra=[_opt("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
+           _opt("--all", "all_orders", is_flag=True, help="Report every order from 1 to N.")])
+_command("check", "The reverse-mode gradient against finite differences (exit 1 if they disagree).", [
     'diffcli check "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli check "atan2(y, x) at x=1, y=2" --tol 1e-8'],
-    [click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-6, show_default=True,
-                  help="Allowed |reverse - numeric| / max(1, |numeric|).")])
+    extra=[_opt("--tol", type=Number(0, min_open=True), default=1e-6, show_default=True,
+                help="Allowed |reverse - numeric| / max(1, |numeric|).")])
 _command("graph", "The computation graph: one node per operation, mapped to the source.", [
     'diffcli graph "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli graph "exp(x)/x at x=2" --format dot | dot -Tsvg'],
-    [click.option("--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True)])
+    extra=[_opt("--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True,
+                help="text: an indented tree; dot: Graphviz input (render with dot -Tsvg).")])
 
 
 @cli.command("repl")
@@ -170,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         code = e.exit_code
     except click.UsageError as e:
-        _usage_error(e, "--json" in args)
+        _usage_error(e, "--json" in args, args)
         code = EXIT_USAGE
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.stderr.write("\ninterrupted\n")
@@ -188,13 +242,23 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-def _usage_error(e: click.UsageError, as_json: bool) -> None:
+def _usage_error(e: click.UsageError, as_json: bool, args: list[str]) -> None:
+    hint = None
+    if e.ctx is not None and e.ctx.command is cli and "No such command" in e.format_message():
+        program = next((a for a in args if not a.startswith("-")), "")
+        if not program.isidentifier():  # a program, not a misspelt command
+            hint = f"a program needs a command first, as in diffcli eval {_quote(program)}"
     if as_json:
         import json
-        sys.stdout.write(json.dumps({"error": {"kind": "usage", "message": e.format_message(),
-                                               "line": None, "column": None}}) + "\n")
+        body = {"kind": "usage", "message": e.format_message(), "line": None, "column": None}
+        sys.stdout.write(json.dumps({"error": body | ({"hint": hint} if hint else {})}) + "\n")
     else:
         if e.ctx is not None:
             sys.stderr.write(e.ctx.get_usage() + "\n")
-        sys.stderr.write(f"error: usage: {e.format_message()}\n")
+        sys.stderr.write(f"error: usage: {e.format_message()}\n" + (f"  hint: {hint}\n" if hint else ""))
+
+
+def _quote(arg: str) -> str:
+    import shlex
+    return shlex.quote(arg)
 

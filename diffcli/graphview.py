@@ -49,26 +49,30 @@ def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
 
 
 def _mapped_parents(fn: Any, by_fn: dict, by_leaf: dict) -> list[int]:
-    """The indices of the nearest shown nodes and leaves upstream of ``fn``."""
-    return sorted({by_fn[e] if not isinstance(e, E.Tensor) else by_leaf[id(e)]
-                   for e in upstream(fn, by_fn) if not isinstance(e, E.Tensor) or id(e) in by_leaf})
+    """The indices of the nearest shown nodes and leaves upstream of ``fn``, per input (x*x
+    has x twice)."""
+    return [by_fn[e] if not isinstance(e, E.Tensor) else by_leaf[id(e)]
+            for e in upstream(fn, by_fn) if not isinstance(e, E.Tensor) or id(e) in by_leaf]
 
 
 def upstream(node: Any, shown: Any) -> list[Any]:
-    """The nearest tensors and shown nodes (``in shown``) upstream of ``node``, in edge
-    order, looking through every other node."""
+    """The nearest tensors and shown nodes (``in shown``) upstream of ``node``, per input in
+    edge order (x*x has x twice), looking through every other node."""
     out: list[Any] = []
-    seen: set[int] = set()
-    stack = list(reversed(getattr(node, "edges", ())))
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, E.Tensor) or e in shown:
-            out.append(e)
-        else:
-            stack.extend(reversed(getattr(e, "edges", ())))
+    for edge in getattr(node, "edges", ()):
+        seen: set[int] = set()
+        found: list[Any] = []
+        stack = [edge]
+        while stack:
+            e = stack.pop()
+            if e is None or id(e) in seen:
+                continue
+            seen.add(id(e))
+            if isinstance(e, E.Tensor) or e in shown:
+                found.append(e)
+            else:
+                stack.extend(reversed(getattr(e, "edges", ())))
+        out.extend(found)
     return out
 
 

@@ -64,9 +64,11 @@ def _run_cli(command: str, kw: dict) -> int:
                 e.hint += "; --debug shows the traceback"
                 if debug:
                     traceback.print_exc()
+            elif lineno is None and e.kind in ("name", "parse") and _looks_like_a_file(text):
+                e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
         if as_json:
-            shown = result_json(command, result) + "\n"
+            shown = _numbered(result_json(command, result), lineno) + "\n"
         elif command == "graph" and fmt == "dot":
             shown = graph_dot(result) + "\n"
         else:
@@ -140,8 +142,22 @@ def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) ->
     if lineno is not None and e.line is not None and e.line != 1:
         e.message += f" (line {e.line} of the program)"
     if as_json:
-        return error_json(e, lineno) + "\n", ""
+        return _numbered(error_json(e, lineno), lineno) + "\n", ""
     return "", (f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n"
+
+
+def _looks_like_a_file(text: str) -> bool:
+    import os
+    import re
+    t = text.strip()
+    ext = re.fullmatch(r"[\w./~-]+\.(txt|text|jsonl|json|csv|tsv|dat|in|lst|expr|exprs|math)", t)
+    return bool(ext) or (t != "-" and os.path.isfile(t))
+
+
+def _numbered(answer: str, lineno: int | None) -> str:
+    """A batch answer's JSON object with the line of standard input first, so that answers pair
+    with their lines although blank and comment lines get none."""
+    return answer if lineno is None else f'{{"line": {lineno}, {answer[1:]}'
 
 
 def _stdin_chunks(before_wait: Callable[[], None]) -> Iterator[list[tuple[int, str, tuple | None]]]:

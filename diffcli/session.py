@@ -9,7 +9,7 @@ from .errors import DiffcliError, internal, line_col
 from .language.analysis import check_definition, free_names
 from .language.ast import Definition, Program
 from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
-from .language.evaluator import Evaluator
+from .language.evaluator import Evaluator, Event
 from .language.limits import Limits
 from .language.parser import parse
 from .record import Factory, Record
@@ -53,7 +53,12 @@ class Prepared(Record):
         return env, leaves
 
     def evaluate(self, env: dict) -> E.Tensor:
-        return self.evaluator.evaluate(self.program.expr, env, self.source)
+        ev, src = self.evaluator, self.source
+        if self.program.locals:  # each local sees the bindings and the locals before it
+            env = dict(env)
+            for b in self.program.locals:
+                env[b.name] = ev.evaluate(b.expr, env, src)
+        return ev.evaluate(self.program.expr, env, src)
 
 
 class Session:
@@ -88,18 +93,21 @@ class Session:
         tick = lim.budget.check_time if lim.budget is not None else None
         program = program if program is not None else parse(text, tick=tick)
         if program.expr is None:
-            raise DiffcliError("parse", "the program has definitions but no expression to evaluate").at(
+            what = "definitions" if program.definitions else "local names"
+            raise DiffcliError("parse", f"the program has {what} but no expression to evaluate",
+                               hint="end it with the expression, as in z = x*y; z^2 + z").at(
                 (len(text), len(text)), text)
-        deep = max([program.expr.depth] + [b.expr.depth for b in program.bindings]
+        deep = max([program.expr.depth] + [b.expr.depth for b in program.bindings + list(program.locals)]
                    + [e.depth for d in program.definitions for e in [d.body] + d.grad_rules])
         if deep > lim.max_depth:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
                                f"{lim.max_depth:,} (--max-depth)")
         ev = self.evaluator(program, track_kinks)
+        _note_overflows(program, ev, "")
         defs = ev.defs
         values = dict(self.variables)
         values.update(self._bindings(options.at, program, ev))
-        names = free_names(program.expr, program.leaves)
+        names = _free_names(program, values, defs, self.check_name)
         unbound = [e for e in names if e.value not in values and e.value not in defs and e.value not in BUILTINS]
         if unbound:
             first = unbound[0]
@@ -159,23 +167,27 @@ class Session:
         return value, p, warnings
 
     def assign(self, name: str, span: tuple[int, int], program: Program) -> tuple[E.Tensor, Prepared, list[str]]:
-        """``name = program``: a new leaf that requires grad, unless the value is computed from
-        variables that do (then it is their graph's node) or marked constant by const()/detach()."""
+        """``name = program``. One rule: a value made from variables keeps their autograd (one
+        that requires no grad is a constant); a value made from numbers alone is a new leaf that
+        requires grad, unless const()/detach() marks it constant."""
         self.check_name(name, span, program.source, "assigned")
         value, p, warnings = self.evaluate(program)
         if not isinstance(value, E.Tensor):
             raise DiffcliError("type", f"only a number or a tensor can be assigned, not "
                                f"{describe(value)}").at(program.expr.span, program.source)
-        if not self.tracked(program) and not _marks_constant(program.expr):
+        if not self.reads(program) and not _marks_constant(program.expr):
             value = E.tensor(value.numpy().copy() if value.shape else value.item(), requires_grad=True)
         self.variables[name] = value
         return value, p, warnings
 
-    def tracked(self, program: Program) -> list[str]:
-        """The variables that require grad which the program reads (not rebound by 'at')."""
+    def reads(self, program: Program) -> list[str]:
+        """The variables the program reads (not rebound by 'at')."""
         bound = {b.name for b in program.bindings}
-        return [e.value for e in free_names(program.expr) if e.value not in bound
-                and e.value in self.variables and self.variables[e.value].requires_grad]
+        return [e.value for e in free_names(program.expr) if e.value not in bound and e.value in self.variables]
+
+    def tracked(self, program: Program) -> list[str]:
+        """The variables that require grad which the program reads."""
+        return [n for n in self.reads(program) if self.variables[n].requires_grad]
 
     def check_name(self, name: str, span: Any, source: str | None, verb: str = "rebound") -> None:
         """A name a program may bind ('at', --at) or the REPL may assign (``verb``)."""
@@ -213,6 +225,7 @@ class Session:
             program = parse(text)
             if program.bindings or program.definitions or program.expr is None:
                 raise DiffcliError("parse", f"must be a single constant expression, got {text!r}")
+            _note_overflows(program, ev, f"{what}: ")
             return self._const_expr(program.expr, ev, text)
         except DiffcliError as err:  # every error names the option it came from
             err.message = f"{what}: {err.message}"
@@ -319,3 +332,35 @@ def describe(v: Any) -> str:
     if hasattr(v, "next_functions"):  # a backward node (the REPL's y.grad_fn)
         return f"the node {v!r}"
     return f"a {type(v).__name__} value"
+
+
+def _note_overflows(program: Program, ev: Evaluator, what: str) -> None:
+    """A number literal too large for float64 is inf: a value, with the warning exp(1000) gets."""
+    for e in program.overflows:
+        lo, hi = e.span
+        ev.events.append(Event("inf", f"{what}the number {program.source[lo:hi]} is too large for "
+                               "float64: it is inf", program.source, e.span))
+
+
+def _free_names(program: Program, values: dict, defs: dict, check: Any) -> list:
+    """The program's free variables, first appearance first: its locals' expressions, in
+    order, then its expression, less the names its locals set."""
+    if not program.locals:
+        return free_names(program.expr, program.leaves)
+    own = {b.name for b in program.bindings}
+    seen: dict[str, Any] = {}
+    local: set[str] = set()
+    for b in program.locals:
+        check(b.name, b.span, program.source)
+        why = ("is set twice" if b.name in local else "is bound by 'at' too" if b.name in own
+               else "is a function" if b.name in defs else None)
+        if why:
+            raise DiffcliError("type", f"the local name '{b.name}' {why}").at(b.span, program.source)
+        for e in free_names(b.expr, program.leaves):
+            if e.value not in local:
+                seen.setdefault(e.value, e)
+        local.add(b.name)
+    for e in free_names(program.expr, program.leaves):
+        if e.value not in local:
+            seen.setdefault(e.value, e)
+    return list(seen.values())

@@ -311,6 +311,17 @@ KINKS = {
 for _p in (LT, LE, GT, GE):
     KINKS[_p] = (lambda x, y: x == y, "a comparison switches here: where() uses the derivative "
                  "of the branch it selects")
+# Infinite slopes: the value is finite but the derivative is not (or, at 0^0, is a convention).
+KINKS.update({
+    UNARY["cbrt"]: (lambda x: x == 0, "cbrt'(0) is infinite"),
+    UNARY["asin"]: (lambda x: abs(x) == 1, "asin'(±1) is infinite"),
+    UNARY["acos"]: (lambda x: abs(x) == 1, "acos'(±1) is infinite"),
+    UNARY["acosh"]: (lambda x: x == 1, "acosh'(1) is infinite"),
+    POW: (lambda x, y: False if type(x) is float and x != 0.0 else  # the common case, checked first
+          (x == 0) & (((y > 0) & (y < 1)) | (y == 0)),
+          "x^y at x = 0: d/dx is infinite when 0 < y < 1; at 0^0 both derivatives are taken as 0 "
+          "(d/dx x^x tends to -inf as x -> 0+)"),
+})
 
 # Every rule above is elementwise, so a large node's backward step can run block by block, and
 # a gradient with a leading batch axis (Jacobian rows) passes through it as is.

@@ -17,12 +17,11 @@ from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
 from .derivatives import custom_function, differentiate
 from .limits import Limits
+from .wording import FAMILIAR, describe as _describe, not_a_value as _not_a_value, snippet as _snippet, text as _text
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
 _VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
-_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
-            "@": "matrix product"}
 
 
 class Event:
@@ -179,8 +178,8 @@ class Evaluator:
         """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
         for a in args:
             if not isinstance(a, _VALUES):
-                raise DiffcliError("type", f"{_describe(expr)} needs numbers or tensors, not "
-                                   f"{type(a).__name__}").at(expr.span, src)
+                i = next(k for k, b in enumerate(args) if b is a)  # only on the error path: this loop is hot
+                raise _not_a_value(expr, expr.args[i] if i < len(expr.args) else None, a, src)
         prev = E.engine_state.origin
         E.engine_state.origin = (src, expr)
         try:
@@ -242,11 +241,14 @@ class Evaluator:
 
     def unknown(self, name: str, env: dict, what: str = "variable") -> DiffcliError:
         pool = list(env) + list(CONSTANTS) + (list(BUILTINS) + list(self.defs) if what == "function" else [])
-        close = difflib.get_close_matches(name, pool, n=1)
+        close = [FAMILIAR[name]] if what == "function" and name in FAMILIAR else \
+            difflib.get_close_matches(name, pool, n=1)
         hint = None
         msg = f"unknown {what} '{name}'" + (f": did you mean '{close[0]}'?" if close else "")
         if what == "variable" and not close:
             msg += " (bind it with 'at', e.g. ... at " + name + " = 1)"
+        if what == "function" and not close:
+            hint = f"for a product, write {name}*(...)"
         return DiffcliError("name", msg, hint=hint)
 
     def _check_arity(self, expr: Expr, d: Definition, src: str) -> None:
@@ -300,26 +302,3 @@ def _tensors(values: list) -> list:
         if type(v) is float:
             return [E.const(x) if type(x) is float else x for x in values]
     return values
-
-
-def _text(expr: Expr, src: str) -> str:
-    return src[expr.span[0]:expr.span[1]]
-
-
-def _snippet(expr: Expr, src: str, width: int = 40) -> str:
-    t = " ".join(_text(expr, src).split())
-    return t if len(t) <= width else t[:width - 3] + "..."
-
-
-def _describe(expr: Expr) -> str:
-    if expr.kind == "call":
-        return f"{expr.value}(...)"
-    if expr.kind == "binary":
-        return _OPNAMES.get(expr.value, f"'{expr.value}'")
-    if expr.kind == "unary":
-        return "negation"
-    if expr.kind == "tensor":
-        return "the tensor literal"
-    if expr.kind == "index":
-        return "indexing"
-    return expr.kind

@@ -95,4 +95,4 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
                 if reply.quit:
                     return EXIT_OK
         except KeyboardInterrupt:
-            err.write("interrupted\n")
+            err.write("\ninterrupted\n")  # on a line of its own, after the terminal's ^C

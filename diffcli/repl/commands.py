@@ -124,6 +124,8 @@ def _load(state: Any, arg: str, reply: Any) -> None:
         raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
     limit = state.session.limits.max_length
     try:
+        if not os.path.exists(path):
+            raise DiffcliError("usage", f"cannot read {arg}: no such file")
         if not os.path.isfile(path):
             raise DiffcliError("usage", f"cannot read {arg}: not a regular file")
         with open(path, encoding="utf-8") as f:

@@ -6,12 +6,12 @@ line connects to the next: the ``x`` in ``y = x^2`` is the very tensor whose ``.
 """
 from __future__ import annotations
 
-import re
 import weakref
 from typing import Any
 
 from .. import engine as E
 from ..errors import DiffcliError
+from ..language.analysis import free_names
 from ..language.ast import Assign, Definition, Program
 from ..language.limits import Limits
 from ..language.parser import parse
@@ -101,7 +101,8 @@ class ReplState:
                    where: str | None = None) -> str:
         own = err.source is None or err.source == text
         line = lineno + ((err.line or 1) - 1) if lineno is not None and own else None
-        body = error_text(err, self.style, line)
+        one_line = lineno is None and own and "\n" not in (err.source or "\n")
+        body = error_text(err, self.style, line, column_only=one_line)  # a typed line: no "line 1"
         if where is not None:
             return f"{where}:{line or lineno}: {body}"
         return (f"line {line or lineno}: " if lineno is not None else "") + body
@@ -115,9 +116,9 @@ class ReplState:
     def _statement(self, text: str, reply: Reply) -> None:
         tree = _parse_line(text)
         if isinstance(tree, Assign):
-            return self._assign(tree.name, tree.span, Program([], tree.expr, [], text), reply)
-        if isinstance(tree, tuple):  # name = expr at bindings
-            return self._assign(*tree, reply)
+            program = Program([], tree.expr, list(tree.bindings), text)
+            program.overflows = tree.overflows
+            return self._assign(tree.name, tree.span, program, reply)
         if tree.expr is None:
             defined = self.session.define(tree)
             reply.say(self.style.dim("# defined " + ", ".join(f"{d.name}({', '.join(d.params)})"
@@ -140,7 +141,17 @@ class ReplState:
 
     def evaluate(self, program: Program) -> tuple[Any, Prepared, list[str]]:
         """A program's value with the variables in scope; its graph's nodes noted for :graph."""
-        value, p, warnings = self.session.evaluate(program)
+        try:
+            value, p, warnings = self.session.evaluate(program)
+        except DiffcliError as err:
+            if err.kind == "name" and program.expr is not None:  # a statement's name used as a value
+                unbound = [e.value for e in free_names(program.expr) if e.value not in self.variables]
+                if unbound and unbound[0] in STATEMENTS:
+                    err.message = f"'{unbound[0]}' is a statement, not a value"
+                    err.hint = f"call it: {STATEMENTS[unbound[0]][0]}"
+                elif unbound and unbound[0] in RESERVED:
+                    err.hint = None
+            raise
         self.register(p.evaluator.trace)
         return value, p, warnings
 
@@ -164,24 +175,6 @@ class ReplState:
 
 
 def _parse_line(text: str) -> Any:
-    """A REPL line's tree; ``name = expr at bindings`` (which the grammar's assignment lacks)
-    as (name, span, program), its program parsed with the name blanked out so spans still fit."""
-    try:
-        return parse(text, start="repl_line")
-    except DiffcliError as first:
-        m = _ASSIGN_AT.match(text)
-        if m is None:
-            raise
-        head = m.end()
-        try:
-            program = parse("".join(c if c == "\n" else " " for c in text[:head]) + text[head:])
-        except DiffcliError:
-            raise first from None
-        if program.definitions or program.expr is None or not program.bindings:
-            raise
-        program.source = text
-        return m.group(1), (m.start(1), program.expr.span[1]), program
-
-
-_ASSIGN_AT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
+    """A REPL line's tree: an Assign (``name = expr``, with 'at' bindings or not) or a Program."""
+    return parse(text, start="repl_line")
 

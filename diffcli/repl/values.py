@@ -15,6 +15,7 @@ TENSOR_ATTRS = {
     "requires_grad": "True when operations on the tensor are recorded",
     "shape": "the tensor's dimensions, () for a number",
     "data": "the value without its graph (the same as detach(x))",
+    "next_functions": "the same as .grad_fn.next_functions (() for a leaf)",
 }
 NODE_ATTRS = {
     "next_functions": "the nodes this node sends gradients to, (node, 0) each",
@@ -42,6 +43,8 @@ def attribute(target: Any, name: str, expr: Any, src: str) -> Any:
             return target.shape
         if name == "data":
             return target.detach()
+        if name == "next_functions":
+            return target.grad_fn.next_functions if target.grad_fn is not None else ()
         valid = TENSOR_ATTRS
     elif is_node(target):
         if name == "next_functions":

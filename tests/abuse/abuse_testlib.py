@@ -69,7 +69,14 @@ class Result:
         return [ln for ln in self.out.split("\n") if ln]
 
     def json_lines(self) -> list[dict]:
-        return [strict_json(ln) for ln in self.lines()]
+        docs = [strict_json(ln) for ln in self.lines()]
+        last = 0
+        for doc in docs:  # a batch answer's line of standard input: checked, then set aside
+            n = doc.pop("line", None)
+            if n is not None:
+                assert type(n) is int and n > last and doc.get("error", {}).get("line", n) == n, (doc, n, last)
+                last = n
+        return docs
 
     def only_json(self) -> dict:
         docs = self.json_lines()

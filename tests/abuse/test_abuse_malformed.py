@@ -101,7 +101,7 @@ CASES = [
     ("f(pi) = pi; f(1)", "type", 1, None),
     # other shapes of nonsense
     ("2x", "parse", 2, "2*x"),
-    ("x = 1", "parse", 3, "'='"),
+    ("x = 1", "parse", 6, "local names but no expression"),  # a local name alone: no expression
     ("x y at x = 1, y = 2", "parse", 3, None),
     ("sin x", "parse", 5, None),
     ("x.y at x = 1", "type", 1, "REPL"),

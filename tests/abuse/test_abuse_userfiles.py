@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import assert_clean, base_env, run
+from abuse_testlib import assert_clean, base_env, run
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="a file owned by another user needs root to make")
 OTHER_UID = 65534  # nobody

@@ -195,3 +195,4 @@ def test_loop_survives_an_interrupted_statement(state, monkeypatch):
         inp.send_text("x = 2\rslow\rx + 1\r:quit\r")
         assert app.interactive(state, session, out, err) == 0
     assert "interrupted" in err.getvalue() and "3.0" in out.getvalue()
+    assert err.getvalue().startswith("\ninterrupted\n")  # not glued to the terminal's ^C
