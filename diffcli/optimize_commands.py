@@ -86,10 +86,8 @@ def _deadline_left(session: Session) -> float:
     return math.inf if b is None else max(0.0, b.deadline - time.monotonic())
 
 
-def cmd_minimize(session: Session, text: str, options: Options) -> dict:
-    from .optim import minimize
-    p, pack = _prepare(session, text, options, "minimize")
-
+def _callbacks(p: Prepared, pack: _Packing) -> tuple[Any, Any]:
+    """f with its gradient, and the Hessian matrix, of the program at a vector of variables."""
     def fg(x: Any) -> tuple[float, Any]:
         _fresh_nodes()
         env, leaves = pack.leaves(x)
@@ -111,6 +109,15 @@ def cmd_minimize(session: Session, text: str, options: Options) -> dict:
                    for r, sv in zip(jacobian_rows(g, tuple(leaves), create_graph=False), pack.sizes)]
                   for g, su in zip(grads, pack.sizes)]
         return np.block(blocks)
+
+    return fg, hess
+
+
+def cmd_minimize(session: Session, text: str, options: Options) -> dict:
+    from .optim import minimize
+    p, pack = _prepare(session, text, options, "minimize")
+
+    fg, hess = _callbacks(p, pack)
 
     trace: list[dict] = []
     record = None
@@ -172,3 +179,12 @@ def _norm(v: Any) -> float:
 
 def _warn(r: Any) -> list[str]:
     return [] if r.converged else [f"did not converge: {r.message}; the best point reached is shown"]
+
+
+def objective(program: str, starts: dict[str, str]) -> tuple[Any, Any, Any]:
+    """(fg, hess, x0) of a program over the variables in ``starts``, outside any command: the
+    callables minimize uses, for the Python API and the benchmark beside scipy."""
+    session = Session()
+    p, pack = _prepare(session, program, Options(at=list(starts.items()), wrt=list(starts)), "minimize")
+    fg, hess = _callbacks(p, pack)
+    return fg, hess, pack.x0
