@@ -229,3 +229,14 @@ COMMANDS: dict[str, Callable[[Session, str, Options], dict]] = {
     "eval": cmd_eval, "grad": cmd_grad, "jacobian": cmd_jacobian, "hessian": cmd_hessian,
     "diff": cmd_diff, "check": cmd_check, "graph": cmd_graph,
 }
+
+
+def _optimize_command(name: str) -> Callable[[Session, str, Options], dict]:
+    """minimize and solve live in their own module, imported (with numpy) only when used."""
+    def run_it(session: Session, text: str, options: Options) -> dict:
+        from . import optimize_commands
+        return getattr(optimize_commands, "cmd_" + name)(session, text, options)
+    return run_it
+
+
+COMMANDS.update({name: _optimize_command(name) for name in ("minimize", "solve")})

@@ -39,6 +39,8 @@ JSON_KEYS = {
     "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
     "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "undetermined", "variables"),
     "graph": ("nodes", "edges"),
+    "minimize": ("value", "at", "grad_norm", "iterations", "evaluations", "converged", "method", "message"),
+    "solve": ("at", "residual_norm", "iterations", "evaluations", "converged", "message"),
 }
 
 
@@ -54,6 +56,9 @@ def _encode(data: Any) -> str:
 
 
 def result_json(command: str, result: dict) -> str:
+    if result.get("trace"):  # --trace: one object per iteration, then the answer
+        return "\n".join([_encode(plain(t)) for t in result["trace"]]
+                         + [result_json(command, {k: v for k, v in result.items() if k != "trace"})])
     if not result.get("warnings"):
         text = _numbers_json(command, result)
         if text is not None:
@@ -231,6 +236,8 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
     rows: list[tuple[str, Any]] = []
     if command == "graph":
         return graph_text(result, style, precision)
+    if command in ("minimize", "solve"):
+        return _optimum_text(command, result, style, precision)
     if command == "check":
         rows.append(("ok", "yes" if result["ok"] else "NO"))
         rows.append(("max abs error", f"{result['max_abs_error']:.3g}"))
@@ -254,6 +261,32 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
             rows += [(_d(wrt[:k + 1]), fmt(d, precision)) for k, d in enumerate(result["derivatives"])]
         else:
             rows.append((_d(wrt), fmt(result["derivative"], precision)))
+    return _rows_text(rows, result, style)
+
+
+def _optimum_text(command: str, result: dict, style: Style, precision: int | None) -> str:
+    rows: list[tuple[str, Any]] = []
+    for t in result.get("trace", []):
+        norm = t["grad_norm"] if "grad_norm" in t else t["residual_norm"]
+        value = f"  f {fmt(t['value'], precision)}" if "value" in t else ""
+        at = ", ".join(f"{n}={fmt(v, precision)}" for n, v in t["at"].items())
+        rows.append((f"iteration {t['iteration']}", f"{at}{value}  |{'g' if 'grad_norm' in t else 'F'}| {norm:.3g}"))
+    if command == "minimize":
+        rows.append(("minimum", fmt(result["value"], precision)))
+    rows += [(f"at {n}", fmt(v, precision)) for n, v in result["at"].items()]
+    if command == "minimize":
+        rows.append(("gradient norm", f"{result['grad_norm']:.3g}"))
+    else:
+        rows.append(("residual norm", f"{result['residual_norm']:.3g}"))
+    rows += [("iterations", str(result["iterations"])), ("evaluations", str(result["evaluations"])),
+             ("converged", "yes" if result["converged"] else "NO")]
+    if command == "minimize":
+        rows.append(("method", result["method"]))
+    return _rows_text(rows, result, style)
+
+
+def _rows_text(rows: list[tuple[str, Any]], result: dict, style: Style) -> str:
+    """Aligned label/value rows, then the warnings."""
     if not style.unicode:
         rows = [(_ascii(label), text) for label, text in rows]
     width = max(len(r[0]) for r in rows)

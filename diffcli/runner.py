@@ -33,7 +33,8 @@ def options_from(kw: dict) -> Options:
                                  param_hint="--order")
     return Options(at=list(kw["at"]), wrt=kw["wrt"], seed=kw.get("seed"), order=order,
                    all_orders=kw.get("all_orders", False), tol=kw.get("tol", 1e-6),
-                   detect_anomaly=kw["detect_anomaly"], limits=limits)
+                   detect_anomaly=kw["detect_anomaly"], limits=limits, method=kw.get("method", "bfgs"),
+                   max_iter=kw.get("max_iter", 1000), trace=kw.get("trace", False))
 
 
 def run_cli(command: str, kw: dict) -> int:
@@ -77,7 +78,7 @@ def _run_cli(command: str, kw: dict) -> int:
                 head = visible(text.strip())
                 head = head if len(head) <= 72 else head[:69] + "..."
                 shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
-        return shown, "", command == "check" and not result["ok"]
+        return shown, "", not result.get("ok", True)  # check disagreed, minimize/solve did not converge
 
     held = _Held(out)
     failed = False

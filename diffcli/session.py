@@ -17,9 +17,11 @@ from .record import Factory, Record
 
 class Options(Record):
     """What a command asks for, besides the program."""
-    FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits")
+    FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits",
+              "method", "max_iter", "trace")
     DEFAULTS = {"at": Factory(list), "wrt": None, "seed": None, "order": 1, "all_orders": False,
-                "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits)}
+                "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits),
+                "method": "bfgs", "max_iter": 1000, "trace": False}
     at: list[tuple[str, str]]  # --at NAME=VALUE, in order
     wrt: list[str] | None
     seed: str | None
@@ -28,6 +30,9 @@ class Options(Record):
     tol: float
     detect_anomaly: bool
     limits: Limits
+    method: str      # minimize: bfgs, lbfgs, newton or gd
+    max_iter: int    # minimize, solve
+    trace: bool      # minimize, solve: one line per iteration
 
 
 class Prepared(Record):
