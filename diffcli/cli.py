@@ -207,24 +207,26 @@ _command("minimize", "Minimise a scalar PROGRAM from the starting point given by
     'diffcli minimize "100*(y - x^2)^2 + (1 - x)^2" --at x=-1.2 --at y=1',
     "diffcli minimize \"sum((v - [1,2,3])^2)\" --at 'v=[0,0,0]' --method newton --json",
     'diffcli minimize "x^4 - 3*x^2 + x" --at x=2 --trace'],
-    [click.option("--method", type=click.Choice(["bfgs", "lbfgs", "newton", "gd"]), default="bfgs",
-                  show_default=True, help="BFGS, limited-memory BFGS, Newton (exact Hessian, modified "
-                  "where indefinite) or gradient descent; every step by a strong-Wolfe line search."),
-     click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
-                  help="Converged when every |gradient component| <= tol * max(1, |f|)."),
-     click.option("--max-iter", type=click.IntRange(0), default=1000, show_default=True,
-                  help="Iterations before stopping with the best point reached."),
-     click.option("--trace", is_flag=True, help="One line (or JSON object) per iteration.")])
+    uses=("at", "wrt", "json", "precision", "jobs"),
+    extra=[_opt("--method", type=click.Choice(["bfgs", "lbfgs", "newton", "gd"]), default="bfgs",
+                show_default=True, help="BFGS, limited-memory BFGS, Newton (exact Hessian, modified "
+                "where indefinite) or gradient descent; every step by a strong-Wolfe line search."),
+           _opt("--tol", type=Number(0, min_open=True), default=1e-8, show_default=True,
+                help="Converged when every |gradient component| <= tol * max(1, |f|)."),
+           _opt("--max-iter", type=Count(0), default=1000, show_default=True,
+                help="Iterations before stopping with the best point reached."),
+           _opt("--trace", is_flag=True, help="One line (or JSON object) per iteration.")])
 _command("solve", "A root of a scalar equation or of a square system written as a vector PROGRAM "
-         "(f(x) - c, not f(x) == c), by Newton's method with the exact Jacobian; exit 1 if it did not converge.", [
+         "(f(x) - c, not f(x) == c), by Newton's method with the exact Jacobian; exit 1 if it did "
+         "not converge.", [
     'diffcli solve "cos(x) - x" --at x=1',
     'diffcli solve "[x^2 + y^2 - 4, x*y - 1]" --at x=2 --at y=0.3 --json'],
-    [click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-10, show_default=True,
-                  help="Converged when every |residual component| <= tol."),
-     click.option("--max-iter", type=click.IntRange(0), default=100, show_default=True,
-                  help="Newton iterations before stopping with the last point."),
-     click.option("--trace", is_flag=True, help="One line (or JSON object) per iteration.")])
-
+    uses=("at", "wrt", "json", "precision", "jobs"),
+    extra=[_opt("--tol", type=Number(0, min_open=True), default=1e-10, show_default=True,
+                help="Converged when every |residual component| <= tol."),
+           _opt("--max-iter", type=Count(0), default=100, show_default=True,
+                help="Newton iterations before stopping with the last point."),
+           _opt("--trace", is_flag=True, help="One line (or JSON object) per iteration.")])
 
 @cli.command("repl")
 def repl_command() -> int:

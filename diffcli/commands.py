@@ -9,7 +9,7 @@ from . import finitediff
 from .engine.backend import has_nan
 from .errors import DiffcliError
 from .functional import hessian_rows, jacobian_rows
-from .session import Options, Prepared, Session
+from .session import Options, Prepared, Session, wrt_names as _wrt
 
 MAX_TAYLOR_ORDER = 170  # past it, k! overflows float64 and the Taylor coefficients underflow
 
@@ -19,18 +19,6 @@ def run(session: Session, command: str, text: str, options: Options) -> dict:
     fn = COMMANDS[command]
     with session.guarded(options.detect_anomaly):
         return fn(session, text, options)
-
-
-def _wrt(p: Prepared, options: Options, repeat: bool = False) -> list[str]:
-    """The variables to differentiate; a repeated name counts once unless ``repeat``
-    (diff's mixed partials are taken in the order given)."""
-    names = options.wrt if options.wrt is not None else p.order
-    if not repeat:
-        names = list(dict.fromkeys(names))
-    for n in names:
-        if n not in p.values:
-            raise DiffcliError("name", f"--wrt names '{n}', which is not bound (bind it with 'at' or --at)")
-    return list(names)
 
 
 def _scalar(y: E.Tensor, what: str, p: Prepared) -> None:

@@ -6,10 +6,9 @@ import math
 from typing import Any
 
 from . import engine as E
-from .commands import _wrt
 from .errors import DiffcliError
 from .functional import jacobian_rows
-from .session import Options, Prepared, Session
+from .session import Options, Prepared, Session, wrt_names
 
 
 class _Packing:
@@ -73,7 +72,7 @@ def _limit_error(what: str) -> DiffcliError:
 
 def _prepare(session: Session, text: str, options: Options, what: str) -> tuple[Prepared, _Packing]:
     p = session.prepare(text, options, track_kinks=True)
-    names = _wrt(p, options)
+    names = wrt_names(p, options)
     if not names:
         raise DiffcliError("name", f"{what} needs at least one variable with a starting value "
                            "(for example --at x=1)")

@@ -369,3 +369,15 @@ def _free_names(program: Program, values: dict, defs: dict, check: Any) -> list:
         if e.value not in local:
             seen.setdefault(e.value, e)
     return list(seen.values())
+
+
+def wrt_names(p: Prepared, options: Options, repeat: bool = False) -> list[str]:
+    """The variables to differentiate; a repeated name counts once unless ``repeat``
+    (diff's mixed partials are taken in the order given)."""
+    names = options.wrt if options.wrt is not None else p.order
+    if not repeat:
+        names = list(dict.fromkeys(names))
+    for n in names:
+        if n not in p.values:
+            raise DiffcliError("name", f"--wrt names '{n}', which is not bound (bind it with 'at' or --at)")
+    return list(names)
