@@ -39,6 +39,12 @@ EXP, LOG, SIN, COS, SINH, COSH, SQRT, SIGN, SIGMOID = (UNARY[k] for k in (
 
 def derivatives(y: Tensor, x: Tensor, order: int) -> list:
     """[y, y', ..., y^(order)] at the recorded point: raw values (floats, or arrays shaped like y)."""
+    return [_times_factorial(c, k) for k, c in enumerate(coefficients(y, x, order))]
+
+
+def coefficients(y: Tensor, x: Tensor, order: int) -> list:
+    """[c_0, ..., c_order], c_k = y^(k)(x) / k!: the Taylor series of y in powers of (x' - x), as
+    Taylor mode carries it (no rounding through k!); raw values shaped like y."""
     if type(order) is not int or order < 0:
         raise DiffcliError("type", "the order of a derivative must be an integer of at least 0")
     seed = x.grad_fn or x
@@ -54,8 +60,8 @@ def derivatives(y: Tensor, x: Tensor, order: int) -> list:
     shape = shape_of(y._v)
     out = []
     for k in range(order + 1):
-        v = _times_factorial(s[k] if k < len(s) else 0.0, k)
-        out.append(np.array(np.broadcast_to(v, shape), dtype=np.float64) if shape else float(v))
+        c = s[k] if k < len(s) else 0.0
+        out.append(np.array(np.broadcast_to(c, shape), dtype=np.float64) if shape else float(c))
     return out
 
 

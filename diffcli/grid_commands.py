@@ -1,0 +1,285 @@
+"""Every command over a grid: one vectorised pass for all points when the program is
+elementwise (the grid a batch axis through the engine and Taylor mode), otherwise the
+command at each point in turn. Either way the answer at each point is the one the program
+gives alone at that point; a point where it is undefined is that row's nan, with a warning."""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from . import engine as E
+from .commands import COMMANDS, FD_STEP, MAX_TAYLOR_ORDER, _taylor, _wrt
+from .engine.backend import np
+from .errors import DiffcliError, line_col
+from .grid import Grid, columns_env, not_pointwise
+from .session import Options, Prepared, Session
+
+GRID_COMMANDS = ("eval", "grad", "hessian", "diff", "check", "taylor")
+LISTED = 5  # points named in a warning
+
+
+class Col:
+    """One column of a grid's answer: a value per point, along the first axis of ``v``."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+
+def run_grid(session: Session, command: str, text: str, options: Options, grid: Grid) -> dict:
+    """The command's usual result with a Col per number, plus "grid" and "pointwise"."""
+    if command not in GRID_COMMANDS:
+        raise DiffcliError("usage", f"--grid works with {', '.join(GRID_COMMANDS)}, not {command}")
+    if options.seed is not None:
+        raise DiffcliError("usage", "--seed does not combine with --grid")
+    with session.guarded(options.detect_anomaly):
+        first = {n: E.const(float(c[0])) for n, c in grid.columns.items()}
+        p = session.prepare(text, options, extra=first, track_kinks=True)
+        clash = [n for n in grid.names if n in dict(options.at) or any(b.name == n for b in p.program.bindings)]
+        if clash:
+            raise DiffcliError("usage", f"'{clash[0]}' is bound by --grid and also by "
+                               f"{'--at' if clash[0] in dict(options.at) else 'the program'}: bind it once")
+        reason = not_pointwise(p)
+        if reason is None:
+            out = BATCHED[command](session, p, grid, options)
+            out["warnings"] = _warnings(p, grid, out)
+        else:
+            out = _point_by_point(session, command, text, options, grid)
+            out["warnings"].insert(0, f"computed point by point ({reason})")
+        out["grid"], out["pointwise"] = grid, reason is None
+        return out
+
+
+# ---------------------------------------------------------------- one pass for every point
+def _leaves(p: Prepared, grid: Grid, names: list[str]) -> tuple[dict, list]:
+    env = columns_env(p, grid)
+    leaves = []
+    for n in names:
+        col = env[n]._v if env[n].shape else np.full(grid.size, env[n].item())
+        leaf = E.tensor(col, requires_grad=True)
+        env[n] = leaf
+        leaves.append(leaf)
+    return env, leaves
+
+
+def _col(t: Any, n: int) -> Col:
+    v = t._v if isinstance(t, E.Tensor) else t
+    return Col(np.array(np.broadcast_to(v, (n,)), dtype=np.float64))
+
+
+def _ones(p: Prepared, y: E.Tensor) -> Any:
+    return E.const(np.ones(y.shape)) if y.shape else None
+
+
+def _eval(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    with E.no_grad():
+        y = p.evaluate(columns_env(p, grid))
+    return {"value": _col(y, grid.size)}
+
+
+def _forward(p: Prepared, grid: Grid, options: Options, repeat: bool = False) -> tuple:
+    names = _wrt(p, options, repeat)
+    env, leaves = _leaves(p, grid, list(dict.fromkeys(names)))
+    return names, leaves, p.evaluate(env)
+
+
+def _grad(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    names, leaves, y = _forward(p, grid, options)
+    grads = E.grad(y, leaves, _ones(p, y))
+    return {"value": _col(y, grid.size), "grad": {n: _col(g, grid.size) for n, g in zip(names, grads)}}
+
+
+def _hessian(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    names, leaves, y = _forward(p, grid, options)
+    grads = E.grad(y, leaves, _ones(p, y), create_graph=True)
+    hess = {}
+    for u, g in zip(names, grads):
+        rows = E.grad(g, leaves, _ones(p, g))
+        hess[u] = {v: _col(h, grid.size) for v, h in zip(names, rows)}
+    return {"value": _col(y, grid.size), "hessian": hess}
+
+
+def _diff(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    names = _wrt(p, options, repeat=True)
+    if options.wrt is None and len(names) != 1:
+        raise DiffcliError("type", f"diff needs --wrt: the program has {len(names)} variables "
+                           f"({', '.join(names) or 'none'})")
+    if options.order > MAX_TAYLOR_ORDER:
+        raise DiffcliError("limit", f"--order {options.order} is above {MAX_TAYLOR_ORDER}: past it n! "
+                           "overflows float64, so the derivatives cannot be represented faithfully")
+    seq = names * options.order if len(names) == 1 else names
+    unique = list(dict.fromkeys(seq))
+    env, leaves = _leaves(p, grid, unique)
+    by_name = dict(zip(unique, leaves))
+    y = p.evaluate(env)
+    derivs = _taylor(y, by_name[seq[0]], len(seq)) if len(unique) == 1 and len(seq) > 1 else None
+    if derivs is None:
+        derivs, cur = [], y
+        for i, n in enumerate(seq):
+            (cur,) = E.grad(cur, (by_name[n],), _ones(p, cur), create_graph=i + 1 < len(seq))
+            derivs.append(cur)
+    out = {"value": _col(y, grid.size), "wrt": seq, "derivative": _col(derivs[-1], grid.size)}
+    if options.all_orders:
+        out["derivatives"] = [_col(d, grid.size) for d in derivs]
+    return out
+
+
+def _check(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    names, leaves, y = _forward(p, grid, options)
+    n = grid.size
+    grads = E.grad(y, leaves, _ones(p, y))
+    events = len(p.evaluator.events)
+    per_var, worst_abs, worst_rel, ok = {}, np.zeros(n), np.zeros(n), np.ones(n, dtype=bool)
+    for name, g, leaf in zip(names, grads, leaves):
+        analytic = _col(g, n).v
+        numeric = _central_differences(p, grid, name, leaf._v)
+        err = np.abs(analytic - numeric)
+        rel = np.where(err == 0, 0.0, err / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-300))
+        var_ok = err <= options.tol * np.maximum(1.0, np.abs(numeric))  # False on nan
+        ok &= var_ok
+        worst_abs, worst_rel = _nanmax(worst_abs, err), _nanmax(worst_rel, rel)
+        per_var[name] = {"grad": Col(analytic), "numeric": Col(numeric), "max_abs_error": Col(err),
+                         "max_rel_error": Col(rel), "ok": Col(var_ok)}
+    del p.evaluator.events[events:]  # the probes' own events are not the program's
+    return {"ok": Col(ok), "max_abs_error": Col(worst_abs), "max_rel_error": Col(worst_rel),
+            "tolerance": options.tol, "value": _col(y, n), "variables": per_var}
+
+
+def _nanmax(a: Any, b: Any) -> Any:
+    return np.where(np.isnan(a) | np.isnan(b), np.nan, np.maximum(a, b))
+
+
+def _central_differences(p: Prepared, grid: Grid, name: str, base: Any) -> Any:
+    """commands._central_differences at every point at once: the same steps, each probe one
+    pass over the grid, and at each point the largest step that the next one confirms."""
+    env = columns_env(p, grid)
+    h = FD_STEP * np.maximum(1.0, np.abs(base))
+    tries = []
+    with E.no_grad():
+        for _ in range(7):
+            env[name] = E.const(base + h)
+            f1 = _col(p.evaluate(env), grid.size).v
+            env[name] = E.const(base - h)
+            f0 = _col(p.evaluate(env), grid.size).v
+            tries.append(np.where(np.isfinite(f1) & np.isfinite(f0), (f1 - f0) / (2 * h), np.nan))
+            h = h / 10.0
+    out = np.full(grid.size, np.nan)
+    for i, row in enumerate(np.stack(tries, axis=1).tolist()):
+        est = [e for e in row if e == e]
+        if len(est) >= 2:
+            diffs = [abs(a - b) / max(1.0, abs(a)) for a, b in zip(est, est[1:])]
+            settled = [k for k, d in enumerate(diffs) if d <= 1e-7]
+            out[i] = est[settled[0] if settled else min(range(len(diffs)), key=diffs.__getitem__)]
+        elif est:
+            out[i] = est[0]
+    return out
+
+
+def _taylor_grid(session: Session, p: Prepared, grid: Grid, options: Options) -> dict:
+    from .taylor_command import expansion
+    return expansion(p, options, lambda names: _leaves(p, grid, names), grid.size)
+
+
+BATCHED: dict[str, Callable[[Session, Prepared, Grid, Options], dict]] = {
+    "eval": _eval, "grad": _grad, "hessian": _hessian, "diff": _diff, "check": _check, "taylor": _taylor_grid}
+
+
+def _warnings(p: Prepared, grid: Grid, result: dict) -> list[str]:
+    """The evaluator's events as warnings, and the points whose row has a nan."""
+    out, seen = [], set()
+    nan_events = []
+    for e in p.evaluator.events:
+        line, col = line_col(e.source, e.span[0])
+        if e.kind == "nan":
+            nan_events.append(e.message)
+            continue
+        msg = f"{line}:{col}: {e.message} (at some points)"
+        if msg not in seen:
+            seen.add(msg)
+            out.append(msg)
+    bad = np.zeros(grid.size, dtype=bool)
+    for c in _cols(result):
+        if c.v.dtype == np.float64:
+            bad |= np.isnan(c.v).reshape(grid.size, -1).any(axis=1)
+    if bad.any():
+        why = f": {nan_events[0]}" if nan_events else ""
+        out.append(undefined_message(grid, np.flatnonzero(bad).tolist()) + why)
+    return out
+
+
+def undefined_message(grid: Grid, rows: list[int]) -> str:
+    shown = ["(" + ", ".join(f"{n}={v!r}" for n, v in grid.point(i).items()) + ")" for i in rows[:LISTED]]
+    more = f" and {len(rows) - LISTED:,} more" if len(rows) > LISTED else ""
+    return f"nan at {len(rows):,} of {grid.size:,} points {', '.join(shown)}{more}"
+
+
+def _cols(result: Any) -> list[Col]:
+    if isinstance(result, Col):
+        return [result]
+    if isinstance(result, dict):
+        return [c for k, v in result.items() if k != "warnings" for c in _cols(v)]
+    if isinstance(result, list):
+        return [c for v in result for c in _cols(v)]
+    return []
+
+
+# ---------------------------------------------------------------- one point at a time
+def _point_by_point(session: Session, command: str, text: str, options: Options, grid: Grid) -> dict:
+    if command == "taylor":
+        from .taylor_command import cmd_taylor as fn
+    else:
+        fn = COMMANDS[command]
+    results: list = []
+    undefined, warnings = [], []
+    for i in range(grid.size):
+        at = list(options.at) + [(n, repr(v)) for n, v in grid.point(i).items()]
+        opts = Options(**{f: getattr(options, f) for f in Options.FIELDS if f != "at"}, at=at)
+        try:
+            r = fn(session, text, opts)
+        except DiffcliError as err:
+            if err.kind != "domain":
+                where = ", ".join(f"{n}={v!r}" for n, v in grid.point(i).items())
+                err.message += f" (at the grid point {where})"
+                raise
+            undefined.append(i)
+            warnings.append(err.message) if err.message not in warnings else None
+            r = None
+        else:
+            warnings.extend(w for w in r.get("warnings", []) if w not in warnings)
+        results.append(r)
+    good = next((r for r in results if r is not None), None)
+    if good is None:
+        raise DiffcliError("domain", f"the program is undefined at every point of the grid: {warnings[0]}")
+    out = _merge(good, results, [])
+    out["warnings"] = [w for w in warnings if not undefined or w != warnings[0]]
+    if undefined:
+        out["warnings"].append(undefined_message(grid, undefined) + f": {warnings[0]}")
+    return out
+
+
+def _merge(shape_of: Any, rows: list, path: list) -> Any:
+    """Per-point results (None where undefined) as one result of columns."""
+    def pick(r: Any) -> Any:
+        for k in path:
+            r = r[k]
+        return r
+    if isinstance(shape_of, dict):
+        return {k: _merge(v, rows, path + [k]) for k, v in shape_of.items() if k != "warnings"}
+    if isinstance(shape_of, list) and shape_of and isinstance(shape_of[0], E.Tensor):
+        return [_merge(v, rows, path + [i]) for i, v in enumerate(shape_of)]
+    if isinstance(shape_of, (E.Tensor, bool, float)) or (isinstance(shape_of, str) and path == ["polynomial"]):
+        blank = _blank(shape_of)
+        vals = [blank if r is None else _raw(pick(r)) for r in rows]
+        return Col(vals if isinstance(shape_of, str) else np.array(vals))
+    return shape_of  # the same at every point (diff's wrt)
+
+
+def _raw(v: Any) -> Any:
+    return v._v if isinstance(v, E.Tensor) else v
+
+
+def _blank(v: Any) -> Any:
+    if isinstance(v, E.Tensor):
+        return math.nan if not v.shape else np.full(v.shape, np.nan)
+    return False if isinstance(v, bool) else ("" if isinstance(v, str) else math.nan)
