@@ -28,7 +28,11 @@ def dot(pairs: Iterable) -> Any:
         else:
             t = a * b
         acc = t if acc is None else acc + t
-    return 0.0 if acc is None else acc
+    if acc is None:
+        return 0.0
+    # sum() starts from 0, which makes a -0.0 total 0.0: kept for numbers (their printed zeros);
+    # an array keeps its -0.0 rather than pay a pass for it
+    return acc + 0.0 if type(acc) is float else acc
 
 
 def over(x: Any, k: int) -> Any:
