@@ -198,10 +198,13 @@ def _warnings(p: Prepared, grid: Grid, result: dict) -> list[str]:
         if msg not in seen:
             seen.add(msg)
             out.append(msg)
+    if nan_events:  # where the value itself is undefined, the whole row is (as alone it fails)
+        undefined = np.isnan(result["value"].v)
+        for c in _cols(result):
+            c.v[undefined] = np.nan
     bad = np.zeros(grid.size, dtype=bool)
     for c in _cols(result):
-        if c.v.dtype == np.float64:
-            bad |= np.isnan(c.v).reshape(grid.size, -1).any(axis=1)
+        bad |= np.isnan(c.v).reshape(grid.size, -1).any(axis=1)
     if bad.any():
         why = f": {nan_events[0]}" if nan_events else ""
         out.append(undefined_message(grid, np.flatnonzero(bad).tolist()) + why)
@@ -215,8 +218,9 @@ def undefined_message(grid: Grid, rows: list[int]) -> str:
 
 
 def _cols(result: Any) -> list[Col]:
+    """The columns of numbers in a result."""
     if isinstance(result, Col):
-        return [result]
+        return [result] if not isinstance(result.v, list) and result.v.dtype == np.float64 else []
     if isinstance(result, dict):
         return [c for k, v in result.items() if k != "warnings" for c in _cols(v)]
     if isinstance(result, list):
