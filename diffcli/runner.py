@@ -28,7 +28,7 @@ def options_from(kw: dict) -> Options:
     if order is not None and order < 1:
         import click
         raise click.BadParameter("the order must be at least 1", param_hint="--order")
-    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1:
+    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1 and "all_orders" in kw:  # diff (taylor takes both)
         import click
         raise click.BadParameter("give --order with one variable, or list the variables (--wrt x,y,x)",
                                  param_hint="--order")
