@@ -168,7 +168,7 @@ _command("check", "The reverse-mode gradient against central finite differences 
                                help="Allowed |reverse - numeric| / max(1, |numeric|).")))
 _command("taylor", "The Taylor polynomial of PROGRAM about the bound point, to total order N.", [
     'diffcli taylor "exp(x)" --at x=0 --order 4', 'diffcli taylor "sin(x)*exp(y)" --at x=0 --at y=0 --order 3 --json',
-    'diffcli eval "$(diffcli taylor \'cos(x)\' --at x=0 --order 6 --json | jq -r .polynomial) at x = 0.5"'],
+    'diffcli taylor "log(x)" --at x=1 --order 3', 'diffcli taylor "sin(x)" --grid x=0:1:3 --order 3 --format csv'],
     _grid_options(click.option("--order", type=int, default=5, show_default=True, help="Highest (total) order.")))
 _command("graph", "The computation graph: one node per operation, mapped to the source.", [
     'diffcli graph "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli graph "exp(x)/x at x=2" --format dot | dot -Tsvg'],

@@ -108,3 +108,16 @@ def test_repl_plot():
     res = run(["repl"], stdin="a = 2\n:plot sin(x)*a, x=-5:5\n:plot x, y\n", env=clean_env(COLUMNS="60"))
     assert "sin(x)*a" in res.stdout and "▚ f'" in res.stdout and "\x1b" not in res.stdout
     assert ":plot takes an expression and a range" in res.stderr + res.stdout
+
+
+@pytest.mark.parametrize("command", ["taylor", "plot"])
+def test_help_examples_run_cleanly(command, tmp_path):
+    import subprocess
+    from cli_support import invoke
+    text = invoke([command, "--help"], standalone=True).stdout
+    examples = [line.strip() for line in text.split("Examples:")[1].split("Options:")[0].splitlines() if line.strip()]
+    assert len(examples) >= 3
+    env = clean_env(COLUMNS="70", PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    for example in examples:
+        p = subprocess.run(["bash", "-c", example], capture_output=True, env=env, cwd=tmp_path, timeout=120)
+        assert p.returncode == 0 and b"Traceback" not in p.stderr, (example, p.stderr)
