@@ -176,27 +176,48 @@ def _refuse_inapplicable(kw: dict) -> None:
         sys.stderr.write("warning: --precision applies to text output; --json always has full precision\n")
 
 
+# --grid and its table format, for the commands that answer over a grid (diffcli/grid.py)
+GRID = ("grid", "table")
+OPTIONS["grid"] = _opt("--grid", multiple=True, type=Binding(), metavar="NAME=START:STOP:N",
+                       help="Answer at N evenly spaced points from START to STOP, or at a list "
+                       "(NAME=[0, 0.5, 1]); repeat for a product grid.", section="Grid")
+OPTIONS["table"] = _opt("--format", "fmt", type=click.Choice(["text", "csv", "tsv"]), default="text",
+                        show_default=True, help="A grid's table: aligned text, CSV or TSV with a header row.",
+                        section="Grid")
+UNUSED.update({"grid": (), "fmt": "text"})
+
+
 _command("eval", "The value of PROGRAM.", [
     'diffcli eval "x^2 + 1 at x = 3"', "diffcli eval \"sum(v) * 2\" --at 'v=[1,2,3]'",
-    'diffcli eval -- "-x^2 at x=2"'], uses=("at", "json", "precision", "jobs"))
+    'diffcli eval -- "-x^2 at x=2"', 'diffcli eval "sin(x)" --grid x=0:pi:5'],
+    uses=("at", "json", "precision", "jobs") + GRID)
 _command("grad", "The gradient of a scalar PROGRAM (or, with --seed, a vector-Jacobian product).", [
     'diffcli grad "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli grad "x*y + z at x=1, y=2, z=3" --wrt x,y',
-    "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'"],
+    "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'", 'diffcli grad "x^2*y" --grid x=0:1:3 --grid y=[1,2]'],
+    uses=DERIVATIVE + GRID,
     extra=[_opt("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value "
                 "(a number is broadcast).")])
 _command("jacobian", "The Jacobian of PROGRAM: every row from one batched reverse pass.", [
     "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"])
 _command("hessian", "Second derivatives of a scalar PROGRAM.", [
-    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"])
+    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"],
+    uses=DERIVATIVE + GRID)
 _command("diff", "The n-th derivative, or a mixed partial taken in the order given.", [
     'diffcli diff "exp(sin(x)) at x=0.7" --order 10', 'diffcli diff "x^2*y^3 at x=1, y=2" --wrt x,y,y',
-    'diffcli diff "sin(x) at x=0" --order 4 --all'],
+    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "exp(sin(x))*x^2" --grid x=-3:3:101 --format csv'],
+    uses=DERIVATIVE + GRID,
     extra=[_opt("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
            _opt("--all", "all_orders", is_flag=True, help="Report every order from 1 to N.")])
 _command("check", "The reverse-mode gradient against finite differences (exit 1 if they disagree).", [
     'diffcli check "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli check "atan2(y, x) at x=1, y=2" --tol 1e-8'],
+    uses=DERIVATIVE + GRID,
     extra=[_opt("--tol", type=Number(0, min_open=True), default=1e-6, show_default=True,
                 help="Allowed |reverse - numeric| / max(1, |numeric|).")])
+_command("taylor", "The Taylor polynomial of PROGRAM about the bound point, to total order N.", [
+    'diffcli taylor "exp(x)" --at x=0 --order 4', 'diffcli taylor "sin(x)*exp(y)" --at x=0 --at y=0 --order 3 --json',
+    'diffcli taylor "log(x)" --at x=1 --order 3', 'diffcli taylor "sin(x)" --grid x=0:1:3 --order 3 --format csv'],
+    uses=("at", "wrt", "json", "precision", "jobs") + GRID,
+    extra=[_opt("--order", type=int, default=5, show_default=True, help="Highest (total) order.")])
 _command("graph", "The computation graph: one node per operation, mapped to the source.", [
     'diffcli graph "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli graph "exp(x)/x at x=2" --format dot | dot -Tsvg'],
     extra=[_opt("--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True,
@@ -227,6 +248,32 @@ _command("solve", "A root of a scalar equation or of a square system written as 
            _opt("--max-iter", type=Count(0), default=100, show_default=True,
                 help="Newton iterations before stopping with the last point."),
            _opt("--trace", is_flag=True, help="One line (or JSON object) per iteration.")])
+
+
+@cli.command("plot", epilog=_dash_epilog("plot"))
+@click.argument("program")
+@click.option("--grid", required=True, type=Binding(), metavar="NAME=START:STOP:N",
+              help="The variable on the horizontal axis and its points.")
+@click.option("--at", "at", multiple=True, type=Binding(), help="Bind another variable (repeatable).")
+@click.option("--order", "orders", default="0,1", show_default=True,
+              help="Which curves: 0 the function, 1 its derivative, 2 the second... (comma-separated).")
+@click.option("--taylor", metavar="A:N", help="Overlay the Taylor polynomial of order N about A.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write an image instead: FILE.svg, or "
+              "FILE.png (needs matplotlib: pip install 'diffcli[plot]').")
+@click.option("--width", type=click.IntRange(20), help="Columns (default: the terminal's, or $COLUMNS).")
+@click.option("--height", type=click.IntRange(5), help="Rows (default: about a third of the width).")
+def plot_command(**kw: Any) -> int:
+    """Plot PROGRAM and its derivatives over a grid, in the terminal.
+
+    \b
+    Examples:
+      diffcli plot "sin(x)*x" --grid x=-5:5:200 --order 0,1,2
+      diffcli plot "exp(x)" --grid x=-2:2:200 --taylor 0:3
+      diffcli plot "log(x)" --grid x=0.1:5:100 --output log.svg
+    """
+    from .plot import run_plot
+    return run_plot(kw)
+
 
 @cli.command("repl")
 def repl_command() -> int:

@@ -38,7 +38,7 @@ JSON_KEYS = {
     "eval": ("value",), "grad": ("value", "grad"), "jacobian": ("value", "jacobian"),
     "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
     "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "undetermined", "variables"),
-    "graph": ("nodes", "edges"),
+    "graph": ("nodes", "edges"), "taylor": ("value", "at", "coefficients", "polynomial"),
     "minimize": ("value", "at", "grad_norm", "iterations", "evaluations", "converged", "method", "message"),
     "solve": ("at", "residual_norm", "iterations", "evaluations", "converged", "message"),
 }
@@ -261,6 +261,13 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
             rows += [(_d(wrt[:k + 1]), fmt(d, precision)) for k, d in enumerate(result["derivatives"])]
         else:
             rows.append((_d(wrt), fmt(result["derivative"], precision)))
+    elif command == "taylor":
+        from .taylor_command import number
+        coeffs = result["coefficients"]
+        items = enumerate(coeffs) if isinstance(coeffs, list) else coeffs.items()
+        rows += [(f"c{k}" if isinstance(k, int) else f"c[{k}]", number(c.item()) if precision is None
+                  else fmt(c, precision)) for k, c in items]
+        rows.append(("polynomial", result["polynomial"]))
     return _rows_text(rows, result, style)
 
 

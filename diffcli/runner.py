@@ -27,7 +27,7 @@ def options_from(kw: dict) -> Options:
     if order is not None and order < 1:
         import click
         raise click.BadParameter("the order must be at least 1", param_hint="--order")
-    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1:
+    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1 and "all_orders" in kw:  # diff (taylor takes both)
         import click
         raise click.BadParameter("give --order with one variable, or list the variables (--wrt x,y,x)",
                                  param_hint="--order")
@@ -53,13 +53,19 @@ def _run_cli(command: str, kw: dict) -> int:
     as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
     fmt = kw.get("fmt", "text")
     batch = kw["program"] == "-"
+    grid = _grid(kw, session, as_json, style_err) if kw.get("grid") else None
+    if type(grid) is int:
+        return grid  # the grid itself is refused (a limit error, already reported)
+    if fmt in ("csv", "tsv") and grid is None:
+        import click
+        raise click.BadParameter(f"{fmt} writes a grid's table: give --grid too", param_hint="--format")
 
     def answer(lineno: int | None, text: str, bad: Any = None) -> tuple[str, str, bool]:
         """(text for standard output, text for standard error, failed) of one program."""
         try:
             if bad is not None:
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
-            result = run(session, command, text, options)
+            result = _one(session, command, text, options, grid)
         except DiffcliError as e:
             if e.kind == "internal":  # a bug, which Session.guarded turned into this error
                 e.hint += "; --debug shows the traceback"
@@ -68,6 +74,8 @@ def _run_cli(command: str, kw: dict) -> int:
             elif lineno is None and e.kind in ("name", "parse") and _looks_like_a_file(text):
                 e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
+        if grid is not None:
+            return _grid_answer(command, result, as_json, fmt, style_out, style_err, precision, lineno, text)
         if as_json:
             shown = _numbered(result_json(command, result), lineno) + "\n"
         elif command == "graph" and fmt == "dot":
@@ -110,6 +118,52 @@ def _run_cli(command: str, kw: dict) -> int:
             workers.close(kill=True)
         held.emit()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _one(session: Session, command: str, text: str, options: Options, grid: Any) -> dict:
+    if grid is not None:
+        from .grid_commands import run_grid
+        return run_grid(session, command, text, options, grid)
+    if command == "taylor":
+        from .taylor_command import cmd_taylor
+        with session.guarded(options.detect_anomaly):
+            return cmd_taylor(session, text, options)
+    return run(session, command, text, options)
+
+
+def _grid(kw: dict, session: Session, as_json: bool, style: Style) -> Any:
+    """The --grid options' points; a bad one is a usage error (exit 2), a grid past
+    --max-elements a limit error (reported here; its exit code returned)."""
+    from .grid import parse_grid
+    try:
+        with session.guarded():
+            return parse_grid(list(kw["grid"]), session)
+    except DiffcliError as e:
+        if e.kind == "limit":
+            out, err = _report(e, None, as_json, style)
+            sys.stdout.write(out)
+            sys.stderr.write(err)
+            return EXIT_FAILED
+        import click
+        raise click.UsageError(e.message) from None
+
+
+def _grid_answer(command: str, result: dict, as_json: bool, fmt: str, style_out: Style, style_err: Style,
+                 precision: int | None, lineno: int | None, text: str) -> tuple[str, str, bool]:
+    from .grid_render import grid_json, grid_table
+    warnings = result.get("warnings", [])
+    err = "".join(style_err.warn("warning: " + w) + "\n" for w in warnings)
+    if as_json:
+        shown = "\n".join(grid_json(command, result)) + "\n"
+    elif fmt in ("csv", "tsv"):
+        shown = grid_table(command, result, style_out, precision, fmt) + "\n"
+    else:
+        shown, err = grid_table(command, result, style_out, precision, "text") + "\n", ""
+        if lineno is not None:
+            head = visible(text.strip())
+            shown = style_out.dim(f"[{lineno}] {head[:69] + '...' if len(head) > 72 else head}") + "\n" + shown
+    failed = command == "check" and not bool(result["ok"].v.all())
+    return shown, err, failed
 
 
 class _Held:

@@ -39,11 +39,16 @@ EXP, LOG, SIN, COS, SINH, COSH, SQRT, SIGN, SIGMOID = (UNARY[k] for k in (
 
 def derivatives(y: Tensor, x: Tensor, order: int) -> list:
     """[y, y', ..., y^(order)] at the recorded point: raw values (floats, or arrays shaped like y)."""
+    return [_times_factorial(c, k) for k, c in enumerate(coefficients(y, x, order))]
+
+
+def coefficients(y: Tensor, x: Tensor, order: int) -> list:
+    """[c_0, ..., c_order], c_k = y^(k)(x) / k!: the Taylor series of y in powers of (x' - x), as
+    Taylor mode carries it (no rounding through k!); raw values shaped like y."""
     if type(order) is not int or order < 0:
         raise DiffcliError("type", "the order of a derivative must be an integer of at least 0")
     seed = x.grad_fn or x
-    xshape = shape_of(x._v)
-    xs = ([x._v, np.ones(xshape) if xshape else 1.0] + [0.0] * order)[:order + 1]
+    xs = ([x._v, 1.0] + [0.0] * order)[:order + 1]  # 1.0: all ones, of any shape (as 0.0 is a zero)
     if y is x or y.grad_fn is seed:
         s = xs
     elif y.grad_fn is None:
@@ -54,8 +59,8 @@ def derivatives(y: Tensor, x: Tensor, order: int) -> list:
     shape = shape_of(y._v)
     out = []
     for k in range(order + 1):
-        v = _times_factorial(s[k] if k < len(s) else 0.0, k)
-        out.append(np.array(np.broadcast_to(v, shape), dtype=np.float64) if shape else float(v))
+        c = s[k] if k < len(s) else 0.0
+        out.append(np.array(np.broadcast_to(c, shape), dtype=np.float64) if shape else float(c))
     return out
 
 
@@ -75,7 +80,17 @@ def _sweep(root: Node, seed: Any, xs: list) -> dict:
     """The series of every node between ``seed`` and ``root`` that depends on ``seed``."""
     ser: dict = {}
     budget = state.budget
-    for node in _forward_order(root, seed):
+    order = _forward_order(root, seed)
+    # Each node's forward value, as the nodes that consume it saved it: the sweep need not
+    # compute it again (on a grid of points, a pass over memory per primitive saved).
+    seen: dict = {}
+    for node in order:
+        vals = node.values
+        if vals is not None:
+            for e, v in zip(node.edges, vals):
+                if type(e) is Node:
+                    seen[e] = v
+    for node in order:
         if budget is not None:
             budget.check_time()
         vals = node.values
@@ -97,7 +112,7 @@ def _sweep(root: Node, seed: Any, xs: list) -> dict:
             ss.append(xs if e is seed else [v])
         if node.ctx is not None:  # a custom Function: only its backward is known
             raise NotImplementedError(node.prim.name)
-        w0 = node.prim.forward([s[0] for s in ss], node.p)
+        w0 = seen[node] if node in seen else node.prim.forward([s[0] for s in ss], node.p)
         if all(len(s) == 1 for s in ss):  # x reaches it only through piecewise constants
             ser[node] = [w0]
             continue

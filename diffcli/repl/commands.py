@@ -20,6 +20,7 @@ COMMANDS = {
     ":graph": ("NAME", "the computation graph behind a variable (or an expression)"),
     ":anomaly": ("on|off", "backward stops at the first operation whose gradient turns NaN"),
     ":precision": ("N|off", "significant digits shown (off: the shortest that round-trips)"),
+    ":plot": ("EXPR, x=A:B[:N]", "plot an expression and its derivative in the terminal (needs plotext)"),
     ":load": ("FILE", "run a file's statements, one after another"),
     ":reset": ("", "forget every variable and function"),
     ":quit": ("", "leave the REPL (Ctrl-D also does)"),
@@ -152,6 +153,23 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     reply.say(state.style.dim(summary))
 
 
+def _plot(state: Any, arg: str, reply: Any) -> None:
+    import re
+    from ..plot import draw
+    m = re.match(r"^(.*),\s*([A-Za-z_]\w*)\s*=\s*([^=]+)$", arg, re.S)
+    if m is None:
+        raise DiffcliError("usage", ":plot takes an expression and a range, as in :plot sin(x)*x, x=-5:5")
+    program, name, spec = m.groups()
+    at = [(n, repr(t.item())) for n, t in state.variables.items()
+          if isinstance(t, E.Tensor) and t.size == 1 and n != name]
+    with state.session.guarded():
+        text, warnings = draw(program, (name, spec), at, [0, 1], None, None, None, None, state.style.color,
+                              state.session)
+    reply.say(text)
+    for w in warnings:
+        reply.say(state.style.warn("warning: " + w))
+
+
 def _reset(state: Any, arg: str, reply: Any) -> None:
     nv, nf = len(state.variables), len(state.definitions)
     state.reset()
@@ -164,5 +182,5 @@ def _quit(state: Any, arg: str, reply: Any) -> None:
 
 HANDLERS: dict[str, Callable[[Any, str, Any], None]] = {
     ":help": _help, ":vars": _vars, ":graph": _graph, ":anomaly": _anomaly, ":precision": _precision,
-    ":load": _load, ":reset": _reset, ":quit": _quit,
+    ":load": _load, ":reset": _reset, ":quit": _quit, ":plot": _plot,
 }

@@ -120,9 +120,10 @@ FLOORS = [
     ("engine", ("diffcli.engine", "diffcli.functional", "diffcli.optim", "diffcli=")),  # the package: the library's API
     ("language", ("diffcli.language",)),
     ("session", ("diffcli.session", "diffcli.commands", "diffcli.render", "diffcli.graphview",
-                 "diffcli.finitediff", "diffcli.optimize_commands",
+                 "diffcli.finitediff", "diffcli.optimize_commands", "diffcli.grid", "diffcli.grid_commands",
+                 "diffcli.grid_render", "diffcli.taylor_command",
                  "diffcli.workers")),
-    ("shells", ("diffcli.cli", "diffcli.runner", "diffcli.__main__", "diffcli.repl")),
+    ("shells", ("diffcli.cli", "diffcli.runner", "diffcli.plot", "diffcli.__main__", "diffcli.repl")),
 ]
 
 
