@@ -104,14 +104,23 @@ def hvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
 
 
 def derivative(f: Callable, x: Any, order: int = 1) -> Tensor:
-    """The n-th derivative of a function of one variable, by repeated reverse passes.
+    """The n-th derivative of a function of one variable (of the sum of its outputs).
 
-    For a scalar x and larger orders, ``diffcli.engine.taylor.derivatives`` is polynomial in the order.
-    """
+    For a one-element x, orders above 1 use Taylor mode (``engine.taylor``), polynomial in the
+    order; otherwise, or where a primitive has no series rule, repeated reverse passes."""
     if order < 0:
         raise DiffcliError("type", "the order of a derivative must be at least 0")
     (xv,), _ = _as_inputs(x)
     y = _out(f, (xv,))
+    if order > 1 and xv.size == 1 and y.requires_grad:  # Taylor mode: polynomial in the order
+        from .engine import reshape
+        from .engine.taylor import derivatives
+        try:
+            v = derivatives(reshape(y.sum(), ()), xv, order)[-1]
+        except NotImplementedError:
+            pass  # a primitive without a series rule: nested reverse passes below
+        else:
+            return reshape(const(v), xv.shape) if xv.shape else const(v)
     for _ in range(order):
         if y.size != 1:
             y = y.sum()

@@ -48,11 +48,11 @@ def install() -> None:
     T.__eq__, T.__ne__ = _binary(ops.EQ)[0], _binary(ops.NE)[0]
     T.__hash__ = object.__hash__
     T.__getitem__ = ops_array.getitem
-    T.sum = lambda self, axis=None: ops_array.sum(self, axis)
-    T.mean = lambda self, axis=None: ops_array.mean(self, axis)
-    T.prod = lambda self, axis=None: ops_array.prod(self, axis)
-    T.max = lambda self, axis=None: ops_array.max(self, axis)
-    T.min = lambda self, axis=None: ops_array.min(self, axis)
+    T.sum = lambda self, axis=None, keepdims=False: ops_array.sum(self, axis, keepdims)
+    T.mean = lambda self, axis=None, keepdims=False: ops_array.mean(self, axis, keepdims)
+    T.prod = lambda self, axis=None, keepdims=False: ops_array.prod(self, axis, keepdims)
+    T.max = lambda self, axis=None, keepdims=False: ops_array.max(self, axis, keepdims)
+    T.min = lambda self, axis=None, keepdims=False: ops_array.min(self, axis, keepdims)
     T.reshape = lambda self, *shape: ops_array.reshape(self, *shape)
     T.transpose = lambda self, axes=None: ops_array.transpose(self, axes)
     T.T = property(lambda self: ops_array.transpose(self))

@@ -47,12 +47,14 @@ def _t(x: Any) -> Tensor:
 def _norm_axis(axis: Any, ndim: int) -> tuple | None:
     if axis is None:
         return None
-    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in axes:
         a = int(a)
         if ndim == 0 or not -ndim <= a < ndim:
             raise DiffcliError("shape", f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        if a % ndim in out:
+            raise DiffcliError("shape", f"axis {a} is repeated")
         out.append(a % ndim)
     return tuple(out)
 
@@ -209,37 +211,38 @@ PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (_prod_other
                    uses_ans=True, has_param=True)
 
 
-def _reduce(prim: Prim, x: Any, axis: Any) -> Tensor:
+def _reduce(prim: Prim, x: Any, axis: Any, keepdims: bool = False) -> Tensor:
     x = x if isinstance(x, Tensor) else const(x)
     axes = _norm_axis(axis, x.ndim)
     if axes is not None and x.ndim == 0:
         raise DiffcliError("shape", "a 0-d value has no axis to reduce")
-    return apply(prim, (x,), axes)
+    out = apply(prim, (x,), axes)
+    return reshape(out, _kept_shape(x.shape, axes)) if keepdims else out
 
 
-def sum(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
-    """Sum of the elements (along ``axis``)."""
-    return _reduce(SUM, x, axis)
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum of the elements (along ``axis``, an int or a tuple)."""
+    return _reduce(SUM, x, axis, keepdims)
 
 
-def mean(x: Any, axis: Any = None) -> Tensor:
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean of the elements (along ``axis``)."""
-    return _reduce(MEAN, x, axis)
+    return _reduce(MEAN, x, axis, keepdims)
 
 
-def prod(x: Any, axis: Any = None) -> Tensor:
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product of the elements (along ``axis``)."""
-    return _reduce(PROD, x, axis)
+    return _reduce(PROD, x, axis, keepdims)
 
 
-def max(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Largest element (along ``axis``); ties split the gradient evenly."""
-    return _reduce(MAX, x, axis)
+    return _reduce(MAX, x, axis, keepdims)
 
 
-def min(x: Any, axis: Any = None) -> Tensor:  # noqa: A001
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Smallest element (along ``axis``); ties split the gradient evenly."""
-    return _reduce(MIN, x, axis)
+    return _reduce(MIN, x, axis, keepdims)
 
 
 # --------------------------------------------------------------------------
@@ -278,9 +281,9 @@ def _tie(x: Any, axis: Any = None, pick: str = "max") -> bool:
     return bool((np.sum(x == best, axis=ax) > 1).any())
 
 
-def logsumexp(x: Any, axis: Any = None) -> Tensor:
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) computed without overflow."""
-    return _reduce(LOGSUMEXP, x, axis)
+    return _reduce(LOGSUMEXP, x, axis, keepdims)
 
 
 def softmax(x: Any, axis: Any = -1) -> Tensor:

@@ -47,8 +47,17 @@ MATMUL = Prim("Matmul", None, "matmul", (_matmul_da, _matmul_db), batch=True)
 OUTER = Prim("Outer", None, lambda x, y: np.outer(x, y), (
     lambda g, a, x, y: reshape(matmul(g, reshape(y, (-1,))), _lead(g) + _sh(x)),
     lambda g, a, x, y: reshape(matmul(_swap(g), reshape(x, (-1,))), _lead(g) + _sh(y))), batch=True)
-TRACE = Prim("Trace", None, lambda x: np.trace(x), (
-    lambda g, a, x: mul(_scalar_grad(g, 2), np.eye(*_sh(x))),), reads=False, batch=True)
+def _trace_rule(g, a, x, offset):
+    """The trace sums the diagonal of the first two axes, so its gradient is that diagonal's
+    mask times g, which has the shape of the remaining axes (after a batch axis, if any)."""
+    xs = _sh(x)
+    mask = np.eye(xs[0], xs[1], offset).reshape(xs[:2] + (1,) * (len(xs) - 2))
+    lead = _lead(g)
+    return mul(reshape(g, lead + (1, 1) + xs[2:]), mask)
+
+
+TRACE = Prim("Trace", None, lambda x, offset: np.trace(x, offset), (_trace_rule,), has_param=True,
+             reads=False, batch=True)
 INV = Prim("Inv", None, lambda x: _checked_inv(x), (
     lambda g, a, x: neg(matmul(matmul(_swap(a), g), _swap(a))),), uses_ans=True, batch=True)
 DET = Prim("Det", None, lambda x: np.linalg.det(x), (
@@ -115,11 +124,11 @@ def outer(x: Any, y: Any) -> Tensor:
     return apply(OUTER, (x, y))
 
 
-def trace(x: Any) -> Tensor:
-    """Sum of the diagonal."""
+def trace(x: Any, offset: int = 0) -> Tensor:
+    """Sum of the diagonal (``offset`` above it; of the first two axes, as numpy)."""
     x = _t(x)
     _need_ndim(x, 2, "trace")
-    return apply(TRACE, (x,))
+    return apply(TRACE, (x,), int(offset))
 
 
 def inv(x: Any) -> Tensor:

@@ -58,7 +58,20 @@ def _count(shape: tuple) -> int:
 
 
 def _axis(t: Any) -> Any:
-    return None if t is None else to_int(t, "an axis")
+    """An axis, or a tuple of axes given as a vector (``sum(x, axis=[0, 1])``)."""
+    if t is None:
+        return None
+    if isinstance(t, E.Tensor) and t.ndim == 1:
+        return tuple(to_int(v, "an axis") for v in t.tolist())
+    return to_int(t, "an axis")
+
+
+def _int_or(t: Any, default: int, what: str) -> int:
+    return default if t is None else to_int(t, what)
+
+
+def _flag(t: Any) -> bool:
+    return t is not None and bool(t.item() if isinstance(t, E.Tensor) else t)
 
 
 def _arange_size(*a: Any) -> int:
@@ -109,10 +122,25 @@ def _softmax(x, axis=None):
 
 
 def _reduce(f):
-    def reduce(x, axis=None):
-        return f(x, _axis(axis))
+    def reduce(x, axis=None, keepdims=None):
+        return f(x, _axis(axis), keepdims=_flag(keepdims))
     reduce.prim = getattr(f, "prim", None)  # the kink table is keyed by primitive
     return reduce
+
+
+def _extreme(reduce, pairwise):
+    """max(x) reduces; max(a, b) is elementwise, as in mathematics (the axis is a keyword:
+    max(m, axis=0)), so that max(z, 0) is never a silent reduction along axis 0."""
+    def extreme(x, y=None, axis=None, keepdims=None):
+        if y is None:
+            return reduce(x, _axis(axis), keepdims=_flag(keepdims))
+        if axis is not None or keepdims is not None:
+            raise DiffcliError("type", f"{pairwise.__name__[:3]}(a, b) is elementwise and takes no axis; "
+                               f"for a reduction along an axis write {pairwise.__name__[:3]}(x, axis=k)")
+        return pairwise(x, y)
+    extreme.prim = getattr(reduce, "prim", None)
+    extreme.prim_of = lambda args: pairwise.prim if len(args) == 2 else reduce.prim
+    return extreme
 
 
 _ROWS: list[tuple] = [
@@ -160,8 +188,10 @@ _ROWS: list[tuple] = [
      "reduction"),
     ("prod", _reduce(E.prod), (1, 2), "product of the elements, optionally along an axis", "prod([1, 2, 3])",
      "reduction"),
-    ("max", _reduce(E.max), (1, 2), "largest element, optionally along an axis", "max([1, 5, 3])", "reduction"),
-    ("min", _reduce(E.min), (1, 2), "smallest element, optionally along an axis", "min([1, 5, 3])", "reduction"),
+    ("max", _extreme(E.max, E.maximum), (1, 2), "largest element (max(x, axis=k) along an axis); "
+     "max(a, b) is elementwise, as maximum", "max([1, 5, 3])", "reduction"),
+    ("min", _extreme(E.min, E.minimum), (1, 2), "smallest element (min(x, axis=k) along an axis); "
+     "min(a, b) is elementwise, as minimum", "min([1, 5, 3])", "reduction"),
     ("norm", E.norm, (1, 1), "Euclidean norm (Frobenius for a matrix; norm'(0) = 0)", "norm([3, 4])",
      "reduction"),
     ("logsumexp", _reduce(E.logsumexp), (1, 2), "log(sum(exp(x))) without overflow", "logsumexp([1, 2])",
@@ -174,7 +204,9 @@ _ROWS: list[tuple] = [
      "linear algebra"),
     ("transpose", _transpose, (1, None), "reverse (or permute) the axes", "transpose([[1, 2], [3, 4]])",
      "linear algebra"),
-    ("trace", E.trace, (1, 1), "sum of the diagonal", "trace([[1, 2], [3, 4]])", "linear algebra"),
+    ("trace", lambda x, offset=None: E.trace(x, _int_or(offset, 0, "the offset")), (1, 2),
+     "sum of the diagonal (of the first two axes), trace(m, offset)", "trace([[1, 2], [3, 4]])",
+     "linear algebra"),
     ("det", E.det, (1, 1), "determinant", "det([[1, 2], [3, 4]])", "linear algebra"),
     ("inv", E.inv, (1, 1), "matrix inverse", "inv([[2, 0], [0, 4]])", "linear algebra"),
     ("diag", E.diag, (1, 1), "diagonal of a matrix, or diagonal matrix of a vector", "diag([1, 2])",
@@ -213,7 +245,8 @@ _SIZES = {
     "linspace": lambda a, b, n=None: 50 if n is None else max(0, to_int(n, "the number of points")),
     "arange": _arange_size,
 }
-_KWARGS = {"stack": ("axis",), "concat": ("axis",)}
+_KWARGS = {"stack": ("axis",), "concat": ("axis",), "softmax": ("axis",),
+           **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), ("axis", "keepdims"))}
 
 BUILTINS: dict[str, Builtin] = {
     r[0]: Builtin(*r, kwargs=_KWARGS.get(r[0], ()), size=_SIZES.get(r[0])) for r in _ROWS}

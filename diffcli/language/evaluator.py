@@ -8,6 +8,7 @@ the session turns them into errors or warnings.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 from .. import engine as E
@@ -199,8 +200,11 @@ class Evaluator:
             self.limits.check_elements(v.size, f"{_describe(expr)} made")
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
-        if self.track_kinks and getattr(fn, "prim", None) in E.KINKS:
-            self._note_kink(expr, src, fn, args)
+        if self.track_kinks:
+            prim_of = getattr(fn, "prim_of", None)  # a built-in whose primitive depends on its arguments
+            prim = prim_of(args) if prim_of is not None else getattr(fn, "prim", None)
+            if prim in E.KINKS:
+                self._note_kink(expr, src, prim, args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
         return out
@@ -214,8 +218,8 @@ class Evaluator:
         elif all(all_finite(a) for a in inputs):
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
-    def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
-        rule = E.KINKS[fn.prim]
+    def _note_kink(self, expr: Expr, src: str, prim: Any, args: list) -> None:
+        rule = E.KINKS[prim]
         if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
@@ -278,7 +282,11 @@ class Evaluator:
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
             self.limits.check_elements(n, f"{b.name} would make")
-        return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
+        fn = b.fn
+        if kwargs:
+            fn = functools.partial(b.fn, **kwargs)
+            fn.prim, fn.prim_of = getattr(b.fn, "prim", None), getattr(b.fn, "prim_of", None)
+        return self._op(expr, src, fn, pos)
 
     # ------------------------------------------------------------------
     def _custom_fn(self, d: Definition) -> type:
@@ -331,6 +339,7 @@ class Evaluator:
                 x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
             inner = dict(env)
             inner[var.value] = x
+            outer_records = E.is_grad_enabled()  # whether something outside differentiates the result
             with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
                 y = self.evaluate(body, inner, src)
             rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
@@ -345,6 +354,10 @@ class Evaluator:
                 if name == "hessian":
                     (g,) = E.grad(y, (x,), create_graph=True)
                     return jacobian_rows(g, (x,), create_graph=True)[0]
+                if order > 1 and x.size == 1 and not outer_records:
+                    taylor = _taylor(y, x, order)
+                    if taylor is not None:
+                        return taylor
                 for _ in range(order):
                     (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
                     if order > 1 and y.size != 1:
@@ -354,6 +367,19 @@ class Evaluator:
         finally:
             self._diff_depth -= max(order, 1)
 
+
+
+def _taylor(y: E.Tensor, x: E.Tensor, order: int) -> E.Tensor | None:
+    """The order-th derivative of scalar y in scalar x by Taylor mode (polynomial in the order,
+    where nested reverse passes grow exponentially), as a constant: only for a result nothing
+    differentiates further. None when a primitive on the way has no series rule."""
+    from ..engine.taylor import derivatives
+    try:
+        v = derivatives(E.reshape(y, ()) if y.shape else y, x, order)[-1]
+    except NotImplementedError:
+        return None
+    out = E.const(v)
+    return E.reshape(out, x.shape) if x.shape else out
 
 
 def _all_floats(values: list, n: int) -> bool:
