@@ -3,21 +3,42 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .engine import Tensor, const, grad, tensor
+from .engine import Tensor, alias, const, grad, tensor
 from .engine.graph import grad_rows
 from .engine.backend import np
 from .errors import DiffcliError
 
 
-def _as_inputs(inputs: Any) -> tuple[tuple, bool]:
+def _as_inputs(inputs: Any, create_graph: bool = False) -> tuple[tuple, bool]:
+    """Fresh leaves for the inputs; with create_graph, an input that requires grad is aliased
+    instead, so the result stays differentiable with respect to the caller's tensor (PyTorch)."""
     single = isinstance(inputs, (Tensor, int, float))
     items = (inputs,) if single else tuple(inputs)
-    return tuple((t.detach() if isinstance(t, Tensor) else tensor(t)).requires_grad_() for t in items), single
+    return tuple(alias(t) if create_graph and isinstance(t, Tensor) and t.requires_grad else
+                 (t.detach() if isinstance(t, Tensor) else tensor(t)).requires_grad_() for t in items), single
 
 
 def _out(f: Callable, xs: tuple) -> Tensor:
     y = f(*xs)
+    if isinstance(y, (tuple, list)):
+        raise DiffcliError("type", f"the function returned a {type(y).__name__} of {len(y)} outputs; these "
+                           "functions take one tensor output: stack or concat the outputs, or call once per output")
     return y if isinstance(y, Tensor) else const(y)
+
+
+def _result(y: Tensor, create_graph: bool) -> Tensor:
+    """The function's output as returned: detached unless create_graph (as PyTorch)."""
+    return y if create_graph else y.detach()
+
+
+def _directions(v: Any, xs: tuple, single: bool, what: str) -> tuple:
+    """``v`` per input; it may be omitted when the only input has one element (PyTorch)."""
+    if v is None:
+        if single and xs[0].size == 1:
+            return (tensor(1.0).reshape(xs[0].shape),)
+        raise DiffcliError("type", f"{what} needs the direction v (the input has "
+                           f"{sum(x.size for x in xs)} elements; v may be left out for one element only)")
+    return (v,) if single else tuple(v)
 
 
 def _unpack(res: Sequence, single: bool) -> Any:
@@ -26,22 +47,22 @@ def _unpack(res: Sequence, single: bool) -> Any:
 
 def vjp(f: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """(f(inputs), v^T J): one reverse pass seeded with ``v``."""
-    xs, single = _as_inputs(inputs)
+    xs, single = _as_inputs(inputs, create_graph)
     y = _out(f, xs)
     gs = grad(y, xs, v, create_graph=create_graph)
-    return y, _unpack(gs, single)
+    return _result(y, create_graph), _unpack(gs, single)
 
 
-def jvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
+def jvp(f: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """(f(inputs), J v) by reverse mode twice: J v is the gradient of u -> (J^T u)·v."""
-    xs, single = _as_inputs(inputs)
-    vs = (v,) if single else tuple(v)
+    xs, single = _as_inputs(inputs, create_graph)
+    vs = _directions(v, xs, single, "jvp")
     y = _out(f, xs)
     u = tensor(np.zeros(y.shape) if y.shape else 0.0, requires_grad=True)
     gs = grad(y, xs, u, create_graph=True)
     inner = sum((g * (vi if isinstance(vi, Tensor) else tensor(vi))).sum() for g, vi in zip(gs, vs))
     (jv,) = grad(inner, (u,), create_graph=create_graph)
-    return y, jv
+    return _result(y, create_graph), jv
 
 
 def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
@@ -77,14 +98,14 @@ def jacobian_rows(y: Tensor, xs: tuple, create_graph: bool) -> list:
 
 def jacobian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     """d f / d inputs, shape f.shape + input.shape for each input."""
-    xs, single = _as_inputs(inputs)
+    xs, single = _as_inputs(inputs, create_graph)
     y = _out(f, xs)
     return _unpack(jacobian_rows(y, xs, create_graph), single)
 
 
 def hessian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     """Second derivatives of a scalar function: H[i][j] of shape x_i.shape + x_j.shape."""
-    xs, single = _as_inputs(inputs)
+    xs, single = _as_inputs(inputs, create_graph)
     y = _out(f, xs)
     _need_scalar(y, "hessian")
     gs = grad(y, xs, create_graph=True)
@@ -92,15 +113,15 @@ def hessian(f: Callable, inputs: Any, create_graph: bool = False) -> Any:
     return rows[0][0] if single else tuple(tuple(r) for r in rows)
 
 
-def hvp(f: Callable, inputs: Any, v: Any, create_graph: bool = False) -> tuple:
+def hvp(f: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
     """(f(inputs), H v): the gradient of (grad f)·v."""
-    xs, single = _as_inputs(inputs)
-    vs = (v,) if single else tuple(v)
+    xs, single = _as_inputs(inputs, create_graph)
+    vs = _directions(v, xs, single, "hvp")
     y = _out(f, xs)
     _need_scalar(y, "hvp")
     gs = grad(y, xs, create_graph=True)
     inner = sum((g * (vi if isinstance(vi, Tensor) else tensor(vi))).sum() for g, vi in zip(gs, vs))
-    return y, _unpack(grad(inner, xs, create_graph=create_graph), single)
+    return _result(y, create_graph), _unpack(grad(inner, xs, create_graph=create_graph), single)
 
 
 def derivative(f: Callable, x: Any, order: int = 1) -> Tensor:

@@ -15,6 +15,12 @@ from .ops import (KINKS, UNARY, abs_ as abs, acos, alias, acosh, add, asin, asin
 from .ops_array import (broadcast_to, concat, det, diag, dot, getitem, inv, logsumexp, matmul, max,
                         mean, min, norm, outer, prod, reshape, softmax, stack, sum, sum_to, trace,
                         transpose)
+from .ops_numpy import (cumprod, cumsum, deg2rad, diag, diagonal, exp2, expand_dims, flip, hstack, logaddexp,
+                        rad2deg, reciprocal, repeat, roll, sort, split, square, squeeze, std, take, tile, tril,
+                        triu, var, vstack)
+from .ops_products import cross, dot, einsum, inner, kron, tensordot
+from .ops_special import digamma, erfc, gamma, lgamma, mod, polygamma, sinc
+from . import linalg
 from .state import state as engine_state
 from .state import enable_grad, is_grad_enabled, no_grad, origin, set_grad_enabled
 from .tensor import Node, Prim, Tensor, apply, const

@@ -44,9 +44,7 @@ def _toposort(roots: list[Node], leaf_ids: set | None = None, ordered: bool = Tr
     stack = list(roots)
     only_wanted = True
     while stack:
-        n = stack.pop()
-        if n.released:
-            raise DiffcliError("autograd", _SECOND_BACKWARD)
+        n = stack.pop()  # (a released node raises only if a pass runs it: another branch may be wanted)
         for e in (n.e0, n.e1) if n.nin <= 2 else n.edges:  # (a missing second input is None)
             if type(e) is Node:
                 if e not in seen:
@@ -210,9 +208,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
             g = buffers.pop(n, None)
             if need is not None and n not in need:
                 continue
-            if g is None:  # nothing reached it: a symbolic zero
-                if not retain_graph:
-                    release(n)
+            if g is None:  # nothing reached it: a symbolic zero (and, as in PyTorch, not run, so not freed)
                 continue
             if n.released:
                 raise DiffcliError("autograd", _SECOND_BACKWARD)
@@ -281,11 +277,23 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
             captured[id(key)] = gt
         elif key.grad is None:
             key.grad = gt
+        elif create_graph:
+            key.grad = key.grad + gt
         else:
-            key.grad = key.grad + gt if create_graph else const(_add_raw(key.grad._v, g))
+            _accumulate_grad(key.grad, g)
     if inputs is None:
         return None
     return [captured.get(id(t)) for t in inputs]
+
+
+def _accumulate_grad(grad: Tensor, g: Any) -> None:
+    """``grad += g`` in place, as PyTorch: a reference to ``x.grad`` taken earlier sees the sum."""
+    v = grad._v
+    if type(v) is not float and type(g) is not float and v.flags.writeable and shape_of(g) == v.shape:
+        np.add(v, g, out=v)
+    else:
+        grad._v = _add_raw(v, g)
+    grad._version += 1
 
 
 def _wanted(e: Any, need: set | None, leaf_ids: set | None) -> bool:
@@ -490,11 +498,11 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
             else:
                 buffers[e] = prev + gi if type(gi) is float else _add_raw(prev, gi)
         if not retain_graph:  # what the node saved goes (release, inlined for the common case)
-            if x is None:
+            if x is not None:
+                release(n)
+            elif prim.saves:  # (a node that saved nothing has nothing to free)
                 n.released = True
                 n.v0 = n.v1 = n.ans = None
-            else:
-                release(n)
     return False
 
 

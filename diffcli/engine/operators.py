@@ -61,5 +61,9 @@ def install() -> None:
     T.sqrt, T.abs, T.relu, T.sigmoid = (_unary(f) for f in (ops.sqrt, ops.abs_, ops.relu, ops.sigmoid))
     T.norm = ops_array.norm
     T.clone = lambda self: ops.mul(self, 1.0)
+    # Augmented assignment is in place with version counting, as PyTorch (so ``a += b`` on a leaf
+    # that requires grad is refused, and a tensor saved for backward and then changed is caught).
+    T.__iadd__, T.__isub__ = Tensor.add_, Tensor.sub_
+    T.__imul__, T.__itruediv__ = Tensor.mul_, Tensor.div_
 
 

@@ -66,7 +66,20 @@ def normalize_index(index: Any) -> Any:
         return index
     if type(index).__module__ == "numpy" and getattr(index, "ndim", 0) > 0:
         return index  # an integer index array (the adjoint of diag uses one)
+    if isinstance(index, list) or (isinstance(index, Tensor) and index.ndim > 0):
+        return _int_array(index)  # numpy's integer-array indexing: x[[0, 2]]
     return _int_index(index)
+
+
+def _int_array(index: Any) -> Any:
+    arr = np.asarray(index._v if isinstance(index, Tensor) else index, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
+        raise DiffcliError("type", "an index array must hold integers")
+    return arr.astype(np.intp)
+
+
+class OutOfRange(DiffcliError, IndexError):
+    """An index past the end: an IndexError too, so that Python's iteration protocols stop."""
 
 
 def _int_index(v: Any) -> int:
@@ -82,8 +95,8 @@ def _getitem(x, idx):
         # A backward pass never writes into its values, so there a view will do.
         return part if state.raw else np.array(part)
     except IndexError as exc:
-        raise DiffcliError("shape", f"index {_fmt_index(idx)} is out of range for shape "
-                           f"{shape_of(x)}: {exc}") from None
+        raise OutOfRange("shape", f"index {_fmt_index(idx)} is out of range for shape "
+                         f"{shape_of(x)}: {exc}") from None
 
 
 def _fmt_index(idx: Any) -> str:

@@ -366,3 +366,7 @@ RULES = {
     **dict.fromkeys(("Sum", "Mean", "SumTo", "Expand", "Reshape", "Transpose", "Index", "IndexPut",
                      "CopySlices", "Trace", "Diag", "Stack", "Cat"), _linear),
 }
+
+from .taylor_special import RULES as _SPECIAL  # noqa: E402  (it builds on ops_special's primitives)
+
+RULES.update(_SPECIAL)

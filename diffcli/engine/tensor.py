@@ -42,7 +42,8 @@ class Prim:
     shape-sensitive ones written for it. A graph with any other primitive runs seed by seed.
     """
 
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "edge", "doc")
+    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "edge", "doc",
+                 "saves")
 
     def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
                  uses_ans: bool = False, has_param: bool = False, reads: Any = True,
@@ -56,6 +57,9 @@ class Prim:
         # Whether the rules read the inputs' values (not just their shapes): only then does an
         # in-place change of an input after the forward pass invalidate the backward pass.
         self.reads = reads
+        # Whether backward needs saved values (inputs or output), not just shapes: only such a
+        # node refuses a second backward once its graph is freed (as PyTorch's AddBackward does not).
+        self.saves = bool(reads) or uses_ans
         self.batch = batch
         self.edge: Any = None  # numpy's answer where ``scalar`` raises (ops.py sets it)
 
@@ -206,16 +210,26 @@ def _input_tensor(e: Any, v: Any) -> Any:
 
 
 def release(n: Node) -> None:
-    """Free what ``n`` saved for its backward pass (its edges stay, for next_functions)."""
+    """Free what ``n`` saved for its backward pass (its edges stay, for next_functions).
+
+    A node whose rules read no value (add, sum, reshape, ...) saved nothing, as in PyTorch, and
+    may run again: it keeps its inputs' values, which give the shapes its rules need (and Taylor
+    mode the values). A custom Function's node frees its saved tensors; its backward raises
+    only if it reads them."""
+    x = n.x
+    ctx = None if x is None else x.ctx
+    if ctx is not None or not n.prim.saves:
+        if x is not None:
+            x.tensors = None
+            if ctx is not None:
+                ctx.saved = None
+        return
     n.released = True
     n.v0 = n.v1 = n.ans = None
-    x = n.x
     if x is not None:
         x.tensors = None
         if x.ex is not None:
             x.ex = (x.ex[0], None)
-        if x.ctx is not None:
-            x.ctx.saved = None
 
 
 _new_object = object.__new__
@@ -270,8 +284,9 @@ def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
         n.x = _Extra()
         n.x.ex = (tuple([None if type(t) is float else t.grad_fn or (t if t._rg else None) for t in rest]),
                   tuple([value_of(t) for t in rest]))
-    if any(type(t) is not float and type(t._v) is not float for t in inputs):
-        # an array input: keep the tensors, for in-place checks (as PyTorch's saved versions)
+    if prim.saves and any(type(t) is not float and type(t._v) is not float for t in inputs):
+        # an array input that backward reads: keep the tensors, for in-place checks (as
+        # PyTorch's saved versions); a node that reads none lets its inputs go (as PyTorch)
         x = n.x = n.x or _Extra()
         x.tensors = inputs
         if state.inplace:
@@ -378,6 +393,17 @@ class Tensor:
 
     def __bool__(self) -> bool:
         return bool(self.item())
+
+    def __iter__(self) -> Any:
+        """The slices along the first axis, as PyTorch (a 0-d tensor cannot be iterated)."""
+        for i in range(len(self)):
+            yield self[i]
+
+    def __delattr__(self, name: str) -> None:
+        if name == "grad":  # ``del x.grad`` clears it, as in PyTorch
+            self.grad = None
+        else:
+            object.__delattr__(self, name)
 
     def __repr__(self) -> str:
         v = self._v

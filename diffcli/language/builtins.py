@@ -121,6 +121,15 @@ def _softmax(x, axis=None):
     return E.softmax(x, -1 if axis is None else to_int(axis, "an axis"))
 
 
+def _norm(x, ord=None, axis=None, keepdims=None):
+    if ord is None and axis is None and keepdims is None:
+        return E.norm(x)
+    return E.linalg.norm(x, None if ord is None else ord.item(), _axis(axis), _flag(keepdims))
+
+
+_norm.prim = E.norm.prim  # the kink table is keyed by primitive (norm'(0) = 0)
+
+
 def _reduce(f):
     def reduce(x, axis=None, keepdims=None):
         return f(x, _axis(axis), keepdims=_flag(keepdims))
@@ -192,8 +201,8 @@ _ROWS: list[tuple] = [
      "max(a, b) is elementwise, as maximum", "max([1, 5, 3])", "reduction"),
     ("min", _extreme(E.min, E.minimum), (1, 2), "smallest element (min(x, axis=k) along an axis); "
      "min(a, b) is elementwise, as minimum", "min([1, 5, 3])", "reduction"),
-    ("norm", E.norm, (1, 1), "Euclidean norm (Frobenius for a matrix; norm'(0) = 0)", "norm([3, 4])",
-     "reduction"),
+    ("norm", _norm, (1, 2), "Euclidean norm (Frobenius for a matrix; norm'(0) = 0); norm(x, ord, "
+     "axis=k, keepdims=1) as numpy.linalg.norm", "norm([3, 4])", "reduction"),
     ("logsumexp", _reduce(E.logsumexp), (1, 2), "log(sum(exp(x))) without overflow", "logsumexp([1, 2])",
      "reduction"),
     ("softmax", _softmax, (1, 2), "exp(x) / sum(exp(x)), along the last axis", "softmax([1, 2, 3])",
@@ -209,7 +218,8 @@ _ROWS: list[tuple] = [
      "linear algebra"),
     ("det", E.det, (1, 1), "determinant", "det([[1, 2], [3, 4]])", "linear algebra"),
     ("inv", E.inv, (1, 1), "matrix inverse", "inv([[2, 0], [0, 4]])", "linear algebra"),
-    ("diag", E.diag, (1, 1), "diagonal of a matrix, or diagonal matrix of a vector", "diag([1, 2])",
+    ("diag", lambda x, k=None: E.diag(x, _int_or(k, 0, "the diagonal")), (1, 2),
+     "diagonal of a matrix, or diagonal matrix of a vector (k-th diagonal: diag(x, k))", "diag([1, 2])",
      "linear algebra"),
     ("reshape", _reshape, (2, None), "same elements, new shape: reshape(x, 2, 3)", "reshape([1, 2, 3, 4], 2, 2)",
      "shape"),
@@ -238,6 +248,10 @@ _ROWS: list[tuple] = [
      "autograd"),
 ]
 
+from .builtins_numpy import KWARGS as _NUMPY_KWARGS, ROWS as _NUMPY_ROWS  # noqa: E402  (uses the helpers above)
+
+_ROWS += _NUMPY_ROWS
+
 _SIZES = {
     "zeros": lambda *s: _count(shape_args(s)), "ones": lambda *s: _count(shape_args(s)),
     "full": lambda *s: _count(shape_args(s[:-1])) if len(s) > 1 else 0,
@@ -246,7 +260,8 @@ _SIZES = {
     "arange": _arange_size,
 }
 _KWARGS = {"stack": ("axis",), "concat": ("axis",), "softmax": ("axis",),
-           **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), ("axis", "keepdims"))}
+           **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), ("axis", "keepdims")),
+           "norm": ("axis", "keepdims"), **_NUMPY_KWARGS}
 
 BUILTINS: dict[str, Builtin] = {
     r[0]: Builtin(*r, kwargs=_KWARGS.get(r[0], ()), size=_SIZES.get(r[0])) for r in _ROWS}
