@@ -1,5 +1,5 @@
 """numpy.linalg's names for the engine's linear algebra (``diffcli.linalg.solve`` and so on)."""
-from .ops_array import det, inv
+from .ops import det, inv
 from .ops_products import linalg_norm as norm
 from .ops_products import pinv, slogdet, solve
 

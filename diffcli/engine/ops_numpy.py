@@ -12,11 +12,17 @@ from typing import Any, Sequence
 
 from ..errors import DiffcliError
 from .backend import np
-from .ops import add, div, exp, log, mul, pow, sqrt, sub
-from .ops_array import (_kept_shape, _lead, _norm_axis, _sh, _t, broadcast_to, matmul, mean, reshape, sum,
-                        transpose)
-from .ops_index import concat, getitem, scatter, stack
-from .tensor import Prim, Tensor, apply
+from . import taylor_series as ts
+from .apply import apply
+from .common import as_tensor as _t
+from .common import batch_dims, norm_axis
+from .ops_arith import add, div, mul, sub, where
+from .ops_math import exp, log, pow, sqrt
+from .ops_reduce import mean, prod
+from .ops_shape import broadcast_to, reshape, sum, transpose
+from .ops_index import concat, getitem, scatter
+from .prim import Prim
+from .tensor import Tensor
 
 # --------------------------------------------------------------------------
 # Elementwise
@@ -59,7 +65,7 @@ def logaddexp(a: Any, b: Any) -> Tensor:
 def var(x: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
     """Variance (divided by n - ddof), along ``axis`` (an int or a tuple)."""
     x = _t(x)
-    axes = _norm_axis(axis, x.ndim)
+    axes = norm_axis(axis, x.ndim)
     n = 1
     for i, k in enumerate(x.shape):
         n *= k if axes is None or i in axes else 1
@@ -73,13 +79,13 @@ def std(x: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Te
 
 
 def _cumsum_rule(g, a, x, axis):
-    ax = len(_lead(g)) + axis  # a batch axis first moves the summed one
+    ax = len(batch_dims(g)) + axis  # a batch axis first moves the summed one
     rev = (slice(None),) * ax + (slice(None, None, -1),)
     return getitem(apply(CUMSUM, (getitem(g, rev),), ax), rev)
 
 
 CUMSUM = Prim("Cumsum", None, lambda x, axis: np.cumsum(x, axis), (_cumsum_rule,), has_param=True,
-              reads=False, batch=True)
+              reads=False, batch=True, taylor=ts.linear)
 
 
 def _flat_axis(x: Tensor, axis: Any) -> tuple:
@@ -88,7 +94,7 @@ def _flat_axis(x: Tensor, axis: Any) -> tuple:
         return reshape(x, (-1,)) if x.ndim != 1 else x, 0
     if x.ndim == 0:
         raise DiffcliError("shape", "a 0-d value has no axis")
-    return x, _norm_axis(axis, x.ndim)[0]
+    return x, norm_axis(axis, x.ndim)[0]
 
 
 def cumsum(x: Any, axis: Any = None) -> Tensor:
@@ -103,15 +109,7 @@ def cumprod(x: Any, axis: Any = None) -> Tensor:
     n = x.shape[ax]
     xm = _moveaxis(x, ax, -1)
     rows = broadcast_to(reshape(xm, xm.shape[:-1] + (1, n)), xm.shape[:-1] + (n, n))
-    from .ops import where
-    tri = np.tri(n, n, 0)
-    out = _prod_last(where(tri, rows, 1.0))
-    return _moveaxis(out, -1, ax)
-
-
-def _prod_last(x: Tensor) -> Tensor:
-    from .ops_array import prod
-    return prod(x, -1)
+    return _moveaxis(prod(where(np.tri(n, n, 0), rows, 1.0), -1), -1, ax)
 
 
 def _moveaxis(x: Tensor, src: int, dst: int) -> Tensor:
@@ -124,7 +122,7 @@ def _moveaxis(x: Tensor, src: int, dst: int) -> Tensor:
 # Shape: squeeze, expand_dims, flip, roll, repeat, tile, tril, triu, diagonal, split, stacks
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     x = _t(x)
-    axes = _norm_axis(axis, x.ndim)
+    axes = norm_axis(axis, x.ndim)
     if axes is not None and any(x.shape[a] != 1 for a in axes):
         raise DiffcliError("shape", f"squeeze: an axis to remove must have length 1, shape {x.shape}")
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (n == 1 and (axes is None or i in axes))))
@@ -132,7 +130,7 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
     x = _t(x)
-    axes = _norm_axis(axis, x.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1))
+    axes = norm_axis(axis, x.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1))
     shape = iter(x.shape)
     return reshape(x, tuple(1 if i in axes else next(shape) for i in range(x.ndim + len(axes))))
 
@@ -143,7 +141,7 @@ def _along(x: Tensor, ax: int, index: Any) -> Tensor:
 
 def flip(x: Any, axis: Any = None) -> Tensor:
     x = _t(x)
-    axes = _norm_axis(axis, x.ndim) or ()
+    axes = norm_axis(axis, x.ndim) or ()
     axes = tuple(range(x.ndim)) if axis is None else axes
     return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim)))
 
@@ -188,7 +186,7 @@ def triu(x: Any, k: int = 0) -> Tensor:
 def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """numpy's diagonal: the two axes go, the diagonal is the last axis."""
     x = _t(x)
-    a1, a2 = _norm_axis((axis1, axis2), x.ndim)
+    a1, a2 = norm_axis((axis1, axis2), x.ndim)
     rest = [i for i in range(x.ndim) if i not in (a1, a2)]
     xt = transpose(x, rest + [a1, a2])
     n, m = xt.shape[-2:]
@@ -211,7 +209,7 @@ def diag(x: Any, k: int = 0) -> Tensor:
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
     x = _t(x)
-    ax = _norm_axis(axis, x.ndim)[0]
+    ax = norm_axis(axis, x.ndim)[0]
     n = x.shape[ax]
     if np.ndim(indices_or_sections) == 0:
         k = int(indices_or_sections)

@@ -7,9 +7,14 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .backend import np
-from .ops import abs_, log, mul, pow, sign, sqrt, sub
-from .ops_array import _norm_axis, _swap, _t, det, inv, matmul, max, min, norm, reshape, sum, transpose
+from .common import as_tensor as _t
+from .common import norm_axis
+from .ops_arith import mul, sub
 from .ops_index import getitem, stack
+from .ops_linalg import det, inv, matmul
+from .ops_math import abs_, log, pow, sign, sqrt
+from .ops_reduce import max, min, norm
+from .ops_shape import reshape, sum, swap_last, transpose
 from .tensor import Tensor
 
 
@@ -20,8 +25,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
         ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
     else:
         ax_a, ax_b = ([x] if isinstance(x, int) else list(x) for x in axes)
-    ax_a = list(_norm_axis(tuple(ax_a), a.ndim) or ())
-    ax_b = list(_norm_axis(tuple(ax_b), b.ndim) or ())
+    ax_a = list(norm_axis(tuple(ax_a), a.ndim) or ())
+    ax_b = list(norm_axis(tuple(ax_b), b.ndim) or ())
     if len(ax_a) != len(ax_b) or any(a.shape[i] != b.shape[j] for i, j in zip(ax_a, ax_b)):
         raise DiffcliError("shape", f"tensordot: shapes {a.shape} and {b.shape} do not align on the axes")
     free_a = [i for i in range(a.ndim) if i not in ax_a]
@@ -137,7 +142,7 @@ def slogdet(a: Any) -> tuple:
 def pinv(a: Any) -> Tensor:
     """The pseudo-inverse of a matrix of full rank: (a^T a)^-1 a^T, or a^T (a a^T)^-1 when wide."""
     a = _t(a)
-    at = _swap(a)
+    at = swap_last(a)
     if a.shape[-2] >= a.shape[-1]:
         return matmul(inv(matmul(at, a)), at)
     return matmul(at, inv(matmul(a, at)))
@@ -145,7 +150,7 @@ def pinv(a: Any) -> Tensor:
 
 def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = _t(x)
-    axes = _norm_axis(axis, x.ndim)
+    axes = norm_axis(axis, x.ndim)
     if ord in (None, 2, 2.0):
         if axes is None and not keepdims:
             return norm(x)  # norm'(0) = 0
@@ -174,7 +179,7 @@ def linalg_norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = Fals
         axis = (x.ndim - 2, x.ndim - 1)
     if isinstance(axis, int) or len(axis) == 1:
         return vector_norm(x, ord, axis, keepdims)
-    r, c = _norm_axis(tuple(axis), x.ndim)
+    r, c = norm_axis(tuple(axis), x.ndim)
     if ord in (None, "fro"):
         return sqrt(sum(mul(x, x), (r, c), keepdims))
     if ord in (1, -1, np.inf, -np.inf):

@@ -4,7 +4,7 @@ Each has a math kernel (a scalar program never imports numpy), a numpy kernel an
 engine operations. The derivatives of sinc and of lgamma are families indexed by the order
 (``SincD`` is the n-th derivative of sinc, ``Polygamma`` the n-th derivative of digamma): the
 rule of member n is member n+1, so every order comes without a closed form per order, and the
-Taylor rule composes the members' values at the point (taylor_special.py).
+Taylor rule composes the members' values at the point (``_compose``).
 Kinks: mod jumps where x/y is an integer (its derivative is taken from the side numpy's floor
 gives: 1 in x, -floor(x/y) in y).
 """
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 
-from . import blockwise
+from . import taylor_series as ts
+from .apply import apply
 from .backend import np
-from .ops import KINKS, TWO_OVER_SQRT_PI, _b, _u, div, exp, floor, mul, neg
-from .tensor import Prim, apply
+from .ops_arith import binary_function, div, mul, neg, unary_function
+from .ops_math import EXP, FLOOR, TWO_OVER_SQRT_PI, exp, floor
+from .prim import Prim
 
 INF, NAN = math.inf, math.nan
 
@@ -26,10 +28,25 @@ def _mod(x: float, y: float) -> float:
     return x % y  # Python's float % is numpy's remainder; x % 0 raises, where numpy says nan
 
 
+def _mod_kink(x, y):
+    if type(x) is float and type(y) is float:
+        return y != 0 and x / y == math.floor(x / y)
+    q = np.asarray(x) / np.asarray(y)
+    return np.floor(q) == q
+
+
+def _mod_series(w0, node, u, v):
+    u, v = ts.pad(u, v)
+    q = ts.k(FLOOR, u[0] / v[0])  # piecewise constant: the branch at the point
+    return [w0] + [a - q * b for a, b in zip(u[1:], v[1:])]
+
+
 MOD = Prim("Mod", _mod, "remainder", (
     lambda g, a, x, y: g,
-    lambda g, a, x, y: mul(g, neg(floor(div(x, y))))))
-MOD.edge = lambda x, y: NAN
+    lambda g, a, x, y: mul(g, neg(floor(div(x, y))))),
+    edge=lambda x, y: NAN, elementwise=True, taylor=_mod_series,
+    kink=(_mod_kink, "mod jumps where x/y is an integer; its derivative is taken as 1 in x and "
+          "-floor(x/y) in y"))
 
 
 # --------------------------------------------------------------------------
@@ -38,8 +55,32 @@ def _vectorized(f):
     return lambda x: np.vectorize(f, otypes=[np.float64])(x)
 
 
+def _erfc_series(w0, node, u):
+    q = ts.quadratic(u, 0.0, -1.0)  # erfc' = -2/sqrt(pi) exp(-u^2)
+    return ts.integ(u, [-TWO_OVER_SQRT_PI * c for c in ts.exp(q, ts.k(EXP, q[0]))], w0)
+
+
 ERFC = Prim("Erfc", math.erfc, _vectorized(math.erfc), (
-    lambda g, a, x: mul(g, mul(-TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),))
+    lambda g, a, x: mul(g, mul(-TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),),
+    elementwise=True, taylor=_erfc_series)
+
+
+def _compose(w0, derivs, u):
+    """f(u) from f's derivatives at u_0: sum_j f^(j)(u_0)/j! (u - u_0)^j, truncated."""
+    p = [0.0] + list(u[1:])
+    out = [w0] + [0.0] * (len(u) - 1)
+    power = [1.0] + [0.0] * (len(u) - 1)
+    for j in range(1, len(u)):
+        power = ts.mul(power, p)
+        c = derivs(j) / math.factorial(j)
+        for k in range(j, len(u)):
+            out[k] = out[k] + c * power[k]
+    return out
+
+
+def _family_series(w0, node, u):
+    """A family whose member n+1 is the derivative of member n (the parameter is n)."""
+    return _compose(w0, lambda j: node.prim.forward((u[0],), node.p + j), u)
 
 
 # --------------------------------------------------------------------------
@@ -94,7 +135,8 @@ def _polygamma_array(x, n):
 
 
 POLYGAMMA = Prim("Polygamma", polygamma_value, _polygamma_array, (
-    lambda g, a, x, n: mul(g, apply(POLYGAMMA, (x,), n + 1)),), has_param=True)
+    lambda g, a, x, n: mul(g, apply(POLYGAMMA, (x,), n + 1)),), has_param=True, batch=True,
+    taylor=_family_series)
 
 
 def polygamma(n: int, x) -> "Tensor":  # noqa: F821
@@ -117,12 +159,19 @@ def _gamma_edge(x: float) -> float:
     return NAN if x < 0 and x == math.floor(x) else INF
 
 
+def _lgamma_series(w0, node, u):
+    return _compose(w0, lambda j: POLYGAMMA.forward((u[0],), j - 1), u)
+
+
+def _gamma_series(w0, node, u):
+    return ts.exp(_lgamma_series(0.0, node, u), w0)  # gamma' = gamma digamma = gamma lgamma'
+
+
 LGAMMA = Prim("Lgamma", math.lgamma, _vectorized(lambda v: _safe(math.lgamma, _lgamma_edge, v)),
-              (lambda g, a, x: mul(g, digamma(x)),))
-LGAMMA.edge = _lgamma_edge
+              (lambda g, a, x: mul(g, digamma(x)),), edge=_lgamma_edge, elementwise=True, taylor=_lgamma_series)
 GAMMA = Prim("Gamma", math.gamma, _vectorized(lambda v: _safe(math.gamma, _gamma_edge, v)),
-             (lambda g, a, x: mul(g, mul(a, digamma(x))),), uses_ans=True)
-GAMMA.edge = _gamma_edge
+             (lambda g, a, x: mul(g, mul(a, digamma(x))),), uses_ans=True, edge=_gamma_edge, elementwise=True,
+             taylor=_gamma_series)
 
 
 def _safe(f, edge, v: float) -> float:
@@ -164,7 +213,8 @@ def _sinc_array(x, n):
 
 
 SINC_D = Prim("SincD", sinc_derivative, _sinc_array, (
-    lambda g, a, x, n: mul(g, apply(SINC_D, (x,), n + 1)),), has_param=True)
+    lambda g, a, x, n: mul(g, apply(SINC_D, (x,), n + 1)),), has_param=True, batch=True,
+    taylor=_family_series)
 
 
 def sinc(x) -> "Tensor":  # noqa: F821
@@ -172,14 +222,7 @@ def sinc(x) -> "Tensor":  # noqa: F821
     return apply(SINC_D, (x,), 0)
 
 
-mod, erfc, lgamma, gamma = _b(MOD), _u(ERFC), _u(LGAMMA), _u(GAMMA)
+mod, erfc = binary_function(MOD), unary_function(ERFC)
+lgamma, gamma = unary_function(LGAMMA), unary_function(GAMMA)
 digamma.prim = polygamma.prim = POLYGAMMA
 sinc.prim = SINC_D
-
-KINKS[MOD] = (lambda x, y: np.floor(np.asarray(x) / np.asarray(y)) == np.asarray(x) / np.asarray(y)
-              if not (type(x) is float and type(y) is float) else (y != 0 and (x / y) == math.floor(x / y)),
-              "mod jumps where x/y is an integer; its derivative is taken as 1 in x and -floor(x/y) in y")
-
-blockwise.ELEMENTWISE.update((MOD, ERFC, LGAMMA, GAMMA))  # (the blockwise pass takes no parameter)
-for _p in (MOD, ERFC, LGAMMA, GAMMA, POLYGAMMA, SINC_D):
-    _p.batch = True  # elementwise rules broadcast over a batch axis

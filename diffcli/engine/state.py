@@ -74,14 +74,14 @@ class _GradMode:
         return wrapper
 
 
-def no_grad() -> _GradMode:
-    """Context manager (or decorator): operations inside record no graph."""
-    return _GradMode(False)
+def no_grad(fn: Any = None) -> Any:
+    """Context manager (or decorator, with or without parentheses): operations inside record no graph."""
+    return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
-def enable_grad() -> _GradMode:
+def enable_grad(fn: Any = None) -> Any:
     """Context manager (or decorator): re-enable recording inside a no_grad block."""
-    return _GradMode(True)
+    return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 class set_grad_enabled:

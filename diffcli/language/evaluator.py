@@ -18,10 +18,10 @@ from .ast import Definition, Expr
 from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
 from .limits import Limits
 
-_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
+_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul, "%": E.mod,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
 _VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
-_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
+_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power", "%": "mod",
             "@": "matrix product"}
 
 
@@ -203,7 +203,7 @@ class Evaluator:
         if self.track_kinks:
             prim_of = getattr(fn, "prim_of", None)  # a built-in whose primitive depends on its arguments
             prim = prim_of(args) if prim_of is not None else getattr(fn, "prim", None)
-            if prim in E.KINKS:
+            if getattr(prim, "kink", None) is not None:
                 self._note_kink(expr, src, prim, args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
@@ -219,7 +219,7 @@ class Evaluator:
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
     def _note_kink(self, expr: Expr, src: str, prim: Any, args: list) -> None:
-        rule = E.KINKS[prim]
+        rule = prim.kink
         if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:

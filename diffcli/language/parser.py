@@ -52,7 +52,7 @@ def _builder():
                 return binary("binary", op, a, b, (a.span[0], b.span[1]))
             return f
 
-        mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
+        mul, div, matmul, mod = _bin("*"), _bin("/"), _bin("@"), _bin("%")
         add, sub, pow = _bin_tok("+"), _bin_tok("-"), _bin_tok("^")
 
         def compare(self, a, tok, b):
@@ -229,7 +229,7 @@ def _describe(term: str) -> str:
     return term.lower()
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT", "PERCENT"}
 
 
 def _expected_words(expected: Any) -> str:

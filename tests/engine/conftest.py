@@ -47,10 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # Known engine bugs. Each test that needs a fix is a strict xfail, so it turns
 # red (XPASS) the moment the bug is fixed and the marker can be removed.
 BUG_VERSION_UNSAVED = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
-BUG_INPLACE_CYCLE = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an in-place op whose operand refers to the tensor itself (y.add_(y), "
-           "y[0] = y[1]) stores that tensor in its own grad_fn: a reference cycle")
+BUG_INPLACE_CYCLE = pytest.mark.fixed_bug  # fixed: a node whose rule reads no value keeps no input tensor
 BUG_PROD_HESSIAN = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_BATCHED_MATVEC = pytest.mark.fixed_bug  # fixed: the tests now guard the fix
 BUG_DET_SINGULAR = pytest.mark.fixed_bug  # fixed: the tests now guard the fix

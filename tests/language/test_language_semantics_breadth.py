@@ -124,3 +124,20 @@ def test_functional_derivative_falls_back_without_a_series_rule():
             return g * 3 * x ** 2
 
     assert F.derivative(lambda x: Cube.apply(x), 2.0, 2).item() == pytest.approx(12.0)
+
+
+def test_percent_is_numpys_remainder():
+    assert_value("7 % 3", 1.0)
+    assert_value("-7 % 3", 2.0)  # (-7) % 3: unary minus binds tighter than %
+    assert_value("2 * 7 % 4", 2.0)  # left to right at the level of * and /
+    assert_value("[5, -5] % 3", np.mod([5.0, -5.0], 3.0))
+    out = run_cmd("x % 2 at x = 5.5", "grad")
+    assert out["grad"]["x"].item() == 1.0
+    x = E.tensor(5.5, requires_grad=True)
+    assert (x % 2).item() == 1.5 and (7.0 % E.tensor(3.0)).item() == 1.0
+
+
+def test_integer_list_indexing_in_the_language():
+    assert_value("v[[2, 0, 2]] at v = [1, 2, 3]", [3.0, 1.0, 3.0])
+    out = run_cmd("sum(v[[2, 0, 2]]) at v = [1, 2, 3]", "grad")
+    np.testing.assert_array_equal(out["grad"]["v"].numpy(), [1.0, 0.0, 2.0])
