@@ -134,19 +134,28 @@ def derivative(f: Callable, x: Any, order: int = 1) -> Tensor:
     (xv,), _ = _as_inputs(x)
     y = _out(f, (xv,))
     if order > 1 and xv.size == 1 and y.requires_grad:  # Taylor mode: polynomial in the order
-        from .engine import reshape
-        from .engine.taylor import derivatives
-        try:
-            v = derivatives(reshape(y.sum(), ()), xv, order)[-1]
-        except NotImplementedError:
-            pass  # a primitive without a series rule: nested reverse passes below
-        else:
-            return reshape(const(v), xv.shape) if xv.shape else const(v)
+        d = taylor_derivative(y, xv, order)
+        if d is not None:
+            return d
     for _ in range(order):
         if y.size != 1:
             y = y.sum()
         (y,) = grad(y, (xv,), create_graph=True)
     return y
+
+
+def taylor_derivative(y: Tensor, x: Tensor, order: int) -> Tensor | None:
+    """The order-th derivative of the sum of y's elements in one-element x, by Taylor mode
+    (every order in one forward sweep, where nested reverse passes grow exponentially), as a
+    constant shaped like x: for a result nothing differentiates further. None when a primitive
+    on the way has no series rule."""
+    from .engine import reshape
+    from .engine.taylor import derivatives
+    try:
+        v = derivatives(reshape(y.sum(), ()) if y.shape else y, x, order)[-1]
+    except NotImplementedError:
+        return None
+    return reshape(const(v), x.shape) if x.shape else const(v)
 
 
 def _need_scalar(y: Tensor, what: str) -> None:

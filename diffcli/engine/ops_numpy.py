@@ -20,6 +20,7 @@ from .ops_arith import add, div, mul, sub, where
 from .ops_math import exp, log, pow, sqrt
 from .ops_reduce import mean, prod
 from .ops_shape import broadcast_to, reshape, sum, transpose
+from . import ops_linalg
 from .ops_index import concat, getitem, scatter
 from .prim import Prim
 from .tensor import Tensor
@@ -198,6 +199,8 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
 def diag(x: Any, k: int = 0) -> Tensor:
     """The k-th diagonal of a matrix, or the matrix with vector x on its k-th diagonal."""
     x, k = _t(x), int(k)
+    if k == 0 and x.ndim in (1, 2):
+        return ops_linalg.diag(x)  # the main diagonal: the engine's own primitive
     if x.ndim == 2:
         return diagonal(x, k)
     if x.ndim != 1:

@@ -5,6 +5,7 @@ from the user's text ever reaches getattr, eval or exec.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -266,6 +267,19 @@ _KWARGS = {"stack": ("axis",), "concat": ("axis",), "softmax": ("axis",),
 BUILTINS: dict[str, Builtin] = {
     r[0]: Builtin(*r, kwargs=_KWARGS.get(r[0], ()), size=_SIZES.get(r[0])) for r in _ROWS}
 SPECIAL_FORMS = frozenset(b.name for b in BUILTINS.values() if b.fn is None)
+
+
+def with_kwargs(fn: Callable, kwargs: dict) -> Callable:
+    """A built-in with its keyword arguments bound, keeping what the kink check reads."""
+    bound = functools.partial(fn, **kwargs)
+    bound.prim, bound.prim_of = getattr(fn, "prim", None), getattr(fn, "prim_of", None)
+    return bound
+
+
+def prim_of(fn: Any, args: list) -> Any:
+    """The primitive a built-in runs on these arguments (whose kink convention applies)."""
+    pick = getattr(fn, "prim_of", None)  # max(a, b) is maximum, max(x) a reduction
+    return pick(args) if pick is not None else getattr(fn, "prim", None)
 
 
 def all_names() -> list[str]:

@@ -100,6 +100,12 @@ ROWS: list[tuple] = [
      "linear algebra"),
     ("slogdet", _slogdet, (1, 1), "[sign, log |det|] of a matrix (no gradient in the sign)",
      "slogdet([[2, 0], [0, 3]])", "linear algebra"),
+    ("eigvalsh", E.linalg.eigvalsh, (1, 1), "eigenvalues of a symmetric matrix, ascending (reads the lower "
+     "triangle)", "eigvalsh([[2, 1], [1, 2]])", "linear algebra"),
+    ("cholesky", E.linalg.cholesky, (1, 1), "L with L L^T = m, m symmetric positive definite",
+     "cholesky([[4, 2], [2, 5]])", "linear algebra"),
+    ("svdvals", E.linalg.svdvals, (1, 1), "singular values, descending", "svdvals([[3, 0], [0, -4]])",
+     "linear algebra"),
     ("pinv", E.linalg.pinv, (1, 1), "pseudo-inverse of a full-rank matrix", "pinv([[1, 0], [0, 2], [0, 0]])",
      "linear algebra"),
 ]

@@ -8,14 +8,13 @@ the session turns them into errors or warnings.
 from __future__ import annotations
 
 import difflib
-import functools
 from typing import Any
 
 from .. import engine as E
 from ..engine.backend import all_finite, has_nan, np
 from ..errors import DiffcliError
 from .ast import Definition, Expr
-from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
+from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, prim_of, to_int, with_kwargs
 from .limits import Limits
 
 _BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul, "%": E.mod,
@@ -201,10 +200,7 @@ class Evaluator:
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
         if self.track_kinks:
-            prim_of = getattr(fn, "prim_of", None)  # a built-in whose primitive depends on its arguments
-            prim = prim_of(args) if prim_of is not None else getattr(fn, "prim", None)
-            if getattr(prim, "kink", None) is not None:
-                self._note_kink(expr, src, prim, args)
+            self._note_kink(expr, src, prim_of(fn, args), args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
         return out
@@ -219,8 +215,8 @@ class Evaluator:
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
     def _note_kink(self, expr: Expr, src: str, prim: Any, args: list) -> None:
-        rule = prim.kink
-        if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
+        rule = getattr(prim, "kink", None)
+        if rule is None or not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
             hit = rule[0](*[a if type(a) is float else a._v for a in args])
@@ -282,11 +278,7 @@ class Evaluator:
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
             self.limits.check_elements(n, f"{b.name} would make")
-        fn = b.fn
-        if kwargs:
-            fn = functools.partial(b.fn, **kwargs)
-            fn.prim, fn.prim_of = getattr(b.fn, "prim", None), getattr(b.fn, "prim_of", None)
-        return self._op(expr, src, fn, pos)
+        return self._op(expr, src, with_kwargs(b.fn, kwargs) if kwargs else b.fn, pos)
 
     # ------------------------------------------------------------------
     def _custom_fn(self, d: Definition) -> type:
@@ -311,7 +303,7 @@ class Evaluator:
 
     def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
         """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
-        from ..functional import jacobian_rows
+        from ..functional import jacobian_rows, taylor_derivative
         name = expr.value
         lo, hi = BUILTINS[name].arity
         if not lo <= len(expr.args) <= hi or expr.kwargs:
@@ -337,8 +329,7 @@ class Evaluator:
             base = self._lookup(var, env, src)
             with E.origin((src, var)):
                 x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
-            inner = dict(env)
-            inner[var.value] = x
+            inner = {**env, var.value: x}
             outer_records = E.is_grad_enabled()  # whether something outside differentiates the result
             with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
                 y = self.evaluate(body, inner, src)
@@ -354,10 +345,9 @@ class Evaluator:
                 if name == "hessian":
                     (g,) = E.grad(y, (x,), create_graph=True)
                     return jacobian_rows(g, (x,), create_graph=True)[0]
-                if order > 1 and x.size == 1 and not outer_records:
-                    taylor = _taylor(y, x, order)
-                    if taylor is not None:
-                        return taylor
+                taylor = taylor_derivative(y, x, order) if order > 1 and x.size == 1 and not outer_records else None
+                if taylor is not None:  # (Taylor mode: polynomial in the order, for a result used as a value)
+                    return taylor
                 for _ in range(order):
                     (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
                     if order > 1 and y.size != 1:
@@ -366,20 +356,6 @@ class Evaluator:
                 return y
         finally:
             self._diff_depth -= max(order, 1)
-
-
-
-def _taylor(y: E.Tensor, x: E.Tensor, order: int) -> E.Tensor | None:
-    """The order-th derivative of scalar y in scalar x by Taylor mode (polynomial in the order,
-    where nested reverse passes grow exponentially), as a constant: only for a result nothing
-    differentiates further. None when a primitive on the way has no series rule."""
-    from ..engine.taylor import derivatives
-    try:
-        v = derivatives(E.reshape(y, ()) if y.shape else y, x, order)[-1]
-    except NotImplementedError:
-        return None
-    out = E.const(v)
-    return E.reshape(out, x.shape) if x.shape else out
 
 
 def _all_floats(values: list, n: int) -> bool:

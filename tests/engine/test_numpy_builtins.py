@@ -18,6 +18,17 @@ T = R.normal(size=(2, 3, 4))
 SPD = A[:, :3].T @ A[:, :3] + 3 * np.eye(3)
 POS = R.uniform(0.5, 3.0, size=(2, 3))
 
+def _sym(x):
+    """The symmetric matrix numpy's eigh and cholesky read: the lower triangle, mirrored."""
+    swap = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
+    return d.tril(x) + d.transpose(d.tril(x, -1), swap)
+
+
+def _sign(x):
+    """Each eigenvector's sign fixed at the test point (numpy's choice is arbitrary)."""
+    return np.sign(np.linalg.eigh(np.asarray(x.numpy() if hasattr(x, "numpy") else x))[1][0])
+
+
 # name -> (diffcli function, numpy's, inputs)
 CASES = {
     "mod": (lambda x, y: d.mod(x, y), np.mod, [A * 3, np.full((3, 4), 1.3)]),
@@ -75,6 +86,14 @@ CASES = {
     "solve": (d.linalg.solve, np.linalg.solve, [SPD, A[:, :2]]),
     "slogdet": (lambda x: d.linalg.slogdet(x)[1], lambda x: np.linalg.slogdet(x)[1], [A[:, :3] - np.eye(3)]),
     "pinv": (d.linalg.pinv, np.linalg.pinv, [A.T]),
+    # a symmetric input read from its lower triangle, as numpy does
+    "eigvalsh": (lambda x: d.linalg.eigvalsh(_sym(x)), lambda x: np.linalg.eigvalsh(x), [SPD]),
+    "eigh vectors": (lambda x: d.linalg.eigh(_sym(x))[1] * _sign(x), lambda x: np.linalg.eigh(x)[1] * _sign(x),
+                     [SPD]),
+    "cholesky": (lambda x: d.linalg.cholesky(_sym(x)), np.linalg.cholesky, [SPD]),
+    "cholesky stack": (lambda x: d.linalg.cholesky(_sym(x)), np.linalg.cholesky, [np.stack([SPD, SPD + np.eye(3)])]),
+    "svdvals": (d.linalg.svdvals, lambda x: np.linalg.svd(x, compute_uv=False), [A]),
+    "svdvals tall stack": (d.linalg.svdvals, lambda x: np.linalg.svd(x, compute_uv=False), [T.transpose(0, 2, 1)]),
     "norm ord 1": (lambda x: d.linalg.norm(x, 1), lambda x: np.linalg.norm(x, 1), [A]),
     "norm ord inf axis": (lambda x: d.linalg.norm(x, np.inf, 1), lambda x: np.linalg.norm(x, np.inf, 1), [A]),
     "norm ord 3 vector": (lambda x: d.linalg.norm(x, 3), lambda x: np.linalg.norm(x, 3), [V3]),

@@ -4,8 +4,8 @@
   checks reverse mode to second order against finite differences; here ``_check`` runs
   gradcheck (the whole Jacobian) and gradgradcheck of the output contracted with a random
   direction. Left out: forward mode (diffcli has none), np.r_/np.c_/append/ravel/flatten/rot90/
-  make_diagonal/nan_to_num/frexp (not built-ins), eigh, cholesky and svd (not implemented yet),
-  the 'nuc' norm (needs svd).
+  make_diagonal/nan_to_num/frexp (not built-ins), svd's U and V (only the singular values are
+  implemented) and the 'nuc' norm (needs them).
 - PyTorch ``test/test_autograd.py``: the grad-mode decorators on generator functions and
   without parentheses.
 """
@@ -214,6 +214,48 @@ def test_norms():
         _check(lambda x: d.linalg.norm(x, ord), npr.normal(size=6))
     for axis in range(3):
         _check(lambda x: d.linalg.norm(x, axis=axis), npr.normal(size=(6, 5, 4)))
+
+
+def _symmetrized(fun):
+    """autograd's check_symmetric_matrix_grads: the function of (tril(A) + tril(A)^T) / 2."""
+    def sym(a):
+        low = d.tril(a)
+        return fun((low + d.transpose(low, (*range(low.ndim - 2), low.ndim - 1, low.ndim - 2))) / 2.0)
+    return sym
+
+
+def _signs(a):
+    """Eigenvectors' signs fixed at the point (numpy's choice is arbitrary; autograd's check
+    perturbs only slightly, so its choice there is the same)."""
+    low = np.tril(a)
+    return np.sign(np.linalg.eigh((low + np.swapaxes(low, -1, -2)) / 2)[1][..., :1, :])
+
+
+def test_eigh():
+    hmat = _psd(6)
+    s = d.tensor(_signs(hmat))
+    _check(_symmetrized(lambda x: d.linalg.eigvalsh(x)), hmat)
+    _check(_symmetrized(lambda x: d.linalg.eigh(x)[1] * s), hmat)
+
+
+def test_eigh_broadcasting():
+    mat = npr.normal(size=(2, 3, 6, 6)) + 10 * np.eye(6)
+    hmat = np.einsum("...ij,...kj->...ik", mat, mat)
+    s = d.tensor(_signs(hmat))
+    _check(_symmetrized(lambda x: d.linalg.eigvalsh(x)), hmat)
+    _check(_symmetrized(lambda x: d.linalg.eigh(x)[1] * s), hmat)
+
+
+def test_cholesky():
+    _check(_symmetrized(d.linalg.cholesky), _psd(6))
+    _check(_symmetrized(d.linalg.cholesky), np.stack([_psd(6) for _ in range(3)]))
+    z = d.tensor(np.random.RandomState(0).randn(6))
+    _check(_symmetrized(lambda a: d.linalg.norm(d.dot(d.linalg.cholesky(a), z))), _psd(6))
+
+
+def test_svd_only_s():
+    _check(lambda x: d.linalg.svd(x, full_matrices=False, compute_uv=False), npr.normal(size=(5, 3)))
+    _check(lambda x: d.linalg.svd(x, full_matrices=False, compute_uv=False), npr.normal(size=(4, 5, 3)))
 
 
 # --------------------------------------------------------------------------

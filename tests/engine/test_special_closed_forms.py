@@ -140,3 +140,39 @@ def test_torch_parity_value_gradient_and_hessian_vector_product(name):
 # 1e-15: test_derivatives_to_third_order_against_closed_forms); its second derivatives are
 # compared at that tolerance.
 LOOSE = {"digamma": 1e-8, "lgamma": 1e-8}
+
+
+M = R.normal(size=(4, 4))
+SPD = M @ M.T + 4 * np.eye(4)
+LINALG = {  # (ours, torch's, input): each input symmetric where the function reads a triangle
+    "eigvalsh": (d.linalg.eigvalsh, torch.linalg.eigvalsh, SPD),
+    "cholesky": (d.linalg.cholesky, torch.linalg.cholesky, SPD),
+    "svdvals": (d.linalg.svdvals, torch.linalg.svdvals, M[:, :3]),
+    "det stack": (d.det, torch.det, np.stack([M, SPD])),
+    "inv stack": (d.inv, torch.inverse, np.stack([SPD, SPD + np.eye(4)])),
+    "solve": (lambda a: d.linalg.solve(a, d.tensor(M)), lambda a: torch.linalg.solve(a, torch.tensor(M)), SPD),
+    "slogdet": (lambda a: d.linalg.slogdet(a)[1], lambda a: torch.linalg.slogdet(a)[1], M),
+    "pinv": (d.linalg.pinv, torch.linalg.pinv, M[:, :3]),
+    "norm ord 1": (lambda a: d.linalg.norm(a, 1), lambda a: torch.linalg.matrix_norm(a, 1), M),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_torch_parity_linalg_to_second_order(name):
+    ours, theirs, a = LINALG[name]
+    dt, tt = d.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yd, yt = ours(dt), theirs(tt)
+    np.testing.assert_allclose(yd.numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    w = R.normal(size=yd.shape)
+    # symmetric perturbations only where a triangle is read: both libraries' convention
+    (gd,) = d.grad((yd * d.tensor(w)).sum(), dt, create_graph=True)
+    (gt,) = torch.autograd.grad((yt * torch.tensor(w)).sum(), tt, create_graph=True)
+    sym = name in ("eigvalsh", "cholesky")
+    fold = (lambda g: g + np.swapaxes(g, -1, -2)) if sym else (lambda g: g)
+    np.testing.assert_allclose(fold(gd.numpy()), fold(gt.detach().numpy()), rtol=1e-9, atol=1e-10)
+    v = R.normal(size=a.shape)
+    v = v + np.swapaxes(v, -1, -2) if sym else v
+    (hd,) = d.grad((gd * d.tensor(v)).sum(), dt)
+    (ht,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), tt, allow_unused=True)
+    ht = np.zeros(a.shape) if ht is None else ht.numpy(force=True)  # (a zero tensor, for a piecewise-linear norm)
+    np.testing.assert_allclose(fold(hd.numpy()), fold(ht), rtol=1e-8, atol=1e-9)

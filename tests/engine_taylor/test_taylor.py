@@ -77,6 +77,10 @@ PROGRAMS = [
      np.array([0.3, 0.6, -0.2]), False),
     ("max_min_reductions", lambda x: d.max(d.sin(x) * x) + d.min(d.reshape(x * x, (2, 2)), 0)
      + d.max(d.reshape(d.abs(x), (2, 2)), 1), np.array([0.5, -0.5, 0.9, 0.2]), False),
+    ("special_functions", lambda x: d.sinc(x) + d.lgamma(x + 2.0) * d.erfc(x) + d.gamma(x + 1.0)
+     + d.polygamma(1, x + 1.0) * d.digamma(x + 1.5) + d.mod(3.0 * x, 1.3), 0.35, True),
+    ("cumsum", lambda x: d.cumsum(d.sin(x) * x) * d.cumsum(d.reshape(x, (1, 3)), 1)[0],
+     np.array([0.3, -0.6, 0.9]), False),
     ("norm_logsumexp_softmax", lambda x: d.norm(d.sin(x)) * d.logsumexp(x * x)
      + d.softmax(d.reshape(x, (2, 2)), 1) * d.logsumexp(d.reshape(x, (2, 2)), 0),
      np.array([0.5, -0.5, 0.9, 0.2]), False),

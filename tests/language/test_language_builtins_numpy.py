@@ -53,6 +53,9 @@ CASES: dict[str, list] = {
     "cross": [("cross([1, 0, 0], [0, 1, 0])", [0.0, 0.0, 1.0])],
     "solve": [(f"solve({SQ}, [1, 2])", np.linalg.solve(Q, [1, 2]))],
     "slogdet": [(f"slogdet({SQ})", [1.0, math.log(5.0)]), ("slogdet([[0, 1], [1, 0]])", [-1.0, 0.0])],
+    "eigvalsh": [(f"eigvalsh({SQ})", np.linalg.eigvalsh(Q))],
+    "cholesky": [(f"cholesky({SQ})", np.linalg.cholesky(Q))],
+    "svdvals": [(f"svdvals({SM})", np.linalg.svd(M, compute_uv=False))],
     "pinv": [("pinv([[1, 0], [0, 2], [0, 0]])", np.linalg.pinv([[1, 0], [0, 2], [0, 0]]))],
 }
 
@@ -82,6 +85,11 @@ def test_derivatives_in_the_language():
     assert_value("diff(lgamma(x), x, 3) at x = 1.5", -0.8287966442343199, rtol=1e-12)  # polygamma(2, 1.5)
     assert_value("grad(sinc(x), x) at x = 0", 0.0)
     assert_value("diff(sinc(x), x, 2) at x = 0", -math.pi ** 2 / 3, rtol=1e-13)
+
+
+def test_repeated_eigenvalue_is_reported():
+    out = run_cmd("sum(eigvalsh(m)) at m = [[1, 0], [0, 1]]", "grad")
+    assert any("repeated eigenvalue" in w for w in out["warnings"])
 
 
 def test_kink_of_mod_is_reported():
