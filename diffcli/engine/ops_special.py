@@ -11,6 +11,7 @@ gives: 1 in x, -floor(x/y) in y).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from . import taylor_series as ts
 from .apply import apply
@@ -18,6 +19,7 @@ from .backend import np
 from .ops_arith import binary_function, div, mul, neg, unary_function
 from .ops_math import EXP, FLOOR, TWO_OVER_SQRT_PI, exp, floor
 from .prim import Prim
+from .tensor import Tensor
 
 INF, NAN = math.inf, math.nan
 
@@ -139,12 +141,12 @@ POLYGAMMA = Prim("Polygamma", polygamma_value, _polygamma_array, (
     taylor=_family_series)
 
 
-def polygamma(n: int, x) -> "Tensor":  # noqa: F821
+def polygamma(n: int, x: Any) -> Tensor:
     """psi^(n)(x), the n-th derivative of digamma (scipy's argument order)."""
     return apply(POLYGAMMA, (x,), int(n))
 
 
-def digamma(x) -> "Tensor":  # noqa: F821
+def digamma(x: Any) -> Tensor:
     """psi(x) = lgamma'(x)."""
     return apply(POLYGAMMA, (x,), 0)
 
@@ -217,7 +219,7 @@ SINC_D = Prim("SincD", sinc_derivative, _sinc_array, (
     taylor=_family_series)
 
 
-def sinc(x) -> "Tensor":  # noqa: F821
+def sinc(x: Any) -> Tensor:
     """numpy's normalised sinc: sin(pi x) / (pi x), 1 at 0 (smooth there, at every order)."""
     return apply(SINC_D, (x,), 0)
 
