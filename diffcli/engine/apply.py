@@ -31,7 +31,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
         vals.append(a._v)
     v = prim.forward(vals, p)
     out = Tensor.__new__(Tensor)
-    out._v, out.grad, out._version = v, None, 0
+    out._v, out._grad, out._version = v, None, 0
     if record and state.grad_enabled and prim.rules:
         out.grad_fn = new_node(prim, tuple(tensors), p, v if prim.uses_ans else None)
         out._rg = True
@@ -75,7 +75,7 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
         v = prim.forward((av, bv))
     out = _new_object(Tensor)
     out._v = v
-    out.grad = None
+    out._grad = None
     out._version = 0
     if (ra or rb) and state.grad_enabled and prim.rules:
         # A number operand is saved as the float itself (no tensor to allocate): see Node.
@@ -113,7 +113,7 @@ def apply1(prim: Prim, a: Any) -> Tensor:
     if v is None:
         v = prim.forward((av,))
     out = _new_object(Tensor)
-    out._v, out.grad, out._version = v, None, 0
+    out._v, out._grad, out._version = v, None, 0
     if a._rg and state.grad_enabled and prim.rules:
         ans = v if prim.uses_ans else None
         out.grad_fn = scalar_node(prim, a, None, ans) if type(av) is float else new_node(prim, (a,), None, ans)

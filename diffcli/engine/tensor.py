@@ -125,7 +125,7 @@ def _input_tensor(e: Any, v: Any) -> Any:
     if e is None:
         return v if type(v) is float else const(v)
     t = Tensor.__new__(Tensor)
-    t._v, t._rg, t.grad, t.grad_fn, t._version = v, True, None, e, 0
+    t._v, t._rg, t._grad, t.grad_fn, t._version = v, True, None, e, 0
     return t
 
 
@@ -234,13 +234,13 @@ class _AccumulateGrad:
 class Tensor:
     """An n-dimensional float64 value that can record how it was computed."""
 
-    __slots__ = ("_v", "_rg", "grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("_v", "_rg", "_grad", "grad_fn", "_version", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our operators
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self._v = data if type(data) is float else to_raw(data)
         self._rg = bool(requires_grad)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._version = 0
 
@@ -319,11 +319,15 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    def __delattr__(self, name: str) -> None:
-        if name == "grad":  # ``del x.grad`` clears it, as in PyTorch
-            self.grad = None
-        else:
-            object.__delattr__(self, name)
+    def _set_grad(self, g: "Tensor | None") -> None:
+        self._grad = g
+
+    def _del_grad(self) -> None:
+        self._grad = None  # ``del x.grad`` clears it, as in PyTorch
+
+    # A property, not a __delattr__ method: a Python-level __delattr__ makes every attribute
+    # store of every tensor go through a slower path.
+    grad = property(lambda self: self._grad, _set_grad, _del_grad, doc="The accumulated gradient, or None.")
 
     def __repr__(self) -> str:
         v = self._v
@@ -337,7 +341,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same value, cut from the graph."""
         t = Tensor.__new__(Tensor)
-        t._v, t._rg, t.grad, t.grad_fn, t._version = self._v, False, None, None, 0
+        t._v, t._rg, t._grad, t.grad_fn, t._version = self._v, False, None, None, 0
         return t
 
     def detach_(self) -> "Tensor":
@@ -373,5 +377,5 @@ def const(value: Any) -> Tensor:
     """A tensor that does not require grad (Python numbers mixed into operations)."""
     t = Tensor.__new__(Tensor)
     t._v = value if type(value) is float else to_raw(value)
-    t._rg, t.grad, t.grad_fn, t._version = False, None, None, 0
+    t._rg, t._grad, t.grad_fn, t._version = False, None, None, 0
     return t
