@@ -28,7 +28,7 @@ from .ops_reduce import (LOGSUMEXP, MAX, MEAN, MIN, NORM, PROD, SOFTMAX, logsume
                          norm, prod, softmax)
 from .ops_shape import (BROADCAST, RESHAPE, SUM, SUM_TO, TRANSPOSE, broadcast_to, reshape, sum,  # noqa: F401
                         sum_to, transpose)
-from .ops_decomp import CHOLESKY, EIGVALSH, EIGVECS  # noqa: F401
+from .ops_decomp import CHOLESKY, EIGVALSH, EIGVECS, SVDVALS  # noqa: F401
 from .ops_numpy import CUMSUM  # noqa: F401
 from .ops_special import ERFC, GAMMA, LGAMMA, MOD, POLYGAMMA, SINC_D  # noqa: F401
 from .prim import Prim

@@ -1,7 +1,7 @@
 """Matrix decompositions: the eigenvalues and eigenvectors of a symmetric matrix, and the
 Cholesky factor, each a primitive whose rule is written in engine operations (on the other
-decomposition primitives), so every order of derivative comes free. Singular values are the
-square roots of the eigenvalues of x^T x.
+decomposition primitives), so every order of derivative comes free. The singular values' rule
+goes through the eigenvectors of x^T x.
 
 Convention, as PyTorch's: the input is taken as symmetric (numpy reads its lower triangle),
 and the gradient is the one for symmetric perturbations. The eigenvectors' derivative divides
@@ -18,7 +18,6 @@ from .backend import np
 from .common import as_tensor, dims
 from .ops_arith import add, div, mul, where
 from .ops_linalg import inv, matmul
-from .ops_math import sqrt
 from .ops_index import getitem
 from .ops_shape import reshape, swap_last
 from .prim import Prim
@@ -105,16 +104,34 @@ def cholesky(x: Any) -> Tensor:
     return apply(CHOLESKY, (_symmetric_input(x, "cholesky"),))
 
 
+def _svdvals_rule(g, a, x):
+    """With G the Gram matrix (x^T x, or x x^T when x is wide) = V diag(w) V^T and s = sqrt(w)
+    descending: d s_k = v_k^T dG v_k / (2 s_k), so x̄ = 2 x Ḡ (or 2 Ḡ x), Ḡ = V diag(ḡ/2s) V^T."""
+    xt = swap_last(x)
+    tall = dims(x)[-1] <= dims(x)[-2]
+    gram = matmul(xt, x) if tall else matmul(x, xt)
+    v = getitem(apply(EIGVECS, (gram,)), (Ellipsis, slice(None, None, -1)))  # descending, as s
+    gbar = matmul(_columns_scaled(v, div(g, mul(2.0, a))), swap_last(v))
+    return mul(2.0, matmul(x, gbar) if tall else matmul(gbar, x))
+
+
+def _repeated_singular(x: Any) -> bool:
+    s = np.linalg.svd(np.asarray(x), compute_uv=False)
+    return bool(np.any(np.abs(np.diff(s, axis=-1)) <= 1e-12 * np.maximum(1.0, s[..., :1])))
+
+
+SVDVALS = Prim("Svdvals", None, lambda x: np.linalg.svd(x, compute_uv=False), (_svdvals_rule,), uses_ans=True,
+               batch=True, kink=(_repeated_singular, "a repeated singular value: derivatives of order 2 and up "
+                                 "are not defined there (and at a zero singular value the first is infinite)"))
+
+
 def svdvals(x: Any) -> Tensor:
-    """The singular values, descending: the square roots of the eigenvalues of x^T x (or of
-    x x^T, the smaller). Accurate relative to the largest singular value."""
+    """The singular values, descending (numpy.linalg.svd(x, compute_uv=False))."""
     x = as_tensor(x)
     if x.ndim < 2:
         raise DiffcliError("shape", f"svd needs a matrix (or a stack of them), got shape {x.shape}")
-    xt = swap_last(x)
-    gram = matmul(xt, x) if x.shape[-1] <= x.shape[-2] else matmul(x, xt)
-    w = eigvalsh(gram)
-    return sqrt(getitem(w, (Ellipsis, slice(None, None, -1))))
+    return apply(SVDVALS, (x,))
 
 
-eigvalsh.prim = EIGVALSH  # the kink table is the primitive's: the language reports repeated eigenvalues
+# the kink is the primitive's: the language reports repeated eigenvalues (singular values)
+eigvalsh.prim, svdvals.prim = EIGVALSH, SVDVALS

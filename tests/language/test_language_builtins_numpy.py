@@ -92,6 +92,12 @@ def test_repeated_eigenvalue_is_reported():
     assert any("repeated eigenvalue" in w for w in out["warnings"])
 
 
+def test_repeated_singular_value_is_reported():
+    out = run_cmd("sum(svdvals(m)) at m = [[2, 0], [0, -2]]", "grad")
+    assert any("repeated singular value" in w for w in out["warnings"])
+    np.testing.assert_allclose(out["grad"]["m"].numpy(), [[1.0, 0.0], [0.0, -1.0]])
+
+
 def test_kink_of_mod_is_reported():
     out = run_cmd("mod(x, 2) at x = 4", "grad")
     assert any("mod jumps" in w for w in out["warnings"])
