@@ -2,6 +2,11 @@
 
 A Python number operand becomes a tensor only when a node must save it; in a backward pass
 without create_graph (``state.raw``) operations take and return raw values.
+
+``apply1`` and ``apply2`` are ``apply`` written out for one and two inputs: every operation of
+a scalar program and of its backward pass goes through one of them, and the general form's
+loops, tuple and list cost about as much as the arithmetic itself. They must stay equivalent
+to ``apply`` (the reference-pass tests compare the results bit for bit).
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from .prim import SCALAR_ERRORS as _SCALAR_ERRORS, Prim
 from .tensor import Tensor, const, new_node, scalar_node
 
 
+# A Tensor without running __init__ (which converts and checks its data): the outputs made
+# here have their fields set directly, and a bound local call is cheaper than Tensor.__new__.
 _new_object = object.__new__
 
 
