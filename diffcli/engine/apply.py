@@ -22,8 +22,9 @@ from .tensor import Tensor, const, new_node, scalar_node
 _new_object = object.__new__
 
 
-def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
-    """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Any:
+    """Run ``prim`` forward on ``args``; record a node when an input requires grad. The result
+    is a Tensor, except inside a pass on raw values (``state.raw``), where it is a raw value."""
     if state.raw:
         return prim.forward(tuple([a._v if type(a) is Tensor else a for a in args]), p)
     tensors = []
@@ -47,7 +48,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     return out
 
 
-def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
+def apply2(prim: Prim, a: Any, b: Any) -> Any:
     """``apply`` for the common binary case, unrolled: the scalar hot path.
     A Python number operand becomes a tensor only if a node must save it."""
     ta, tb = type(a), type(b)
@@ -97,7 +98,7 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     return out
 
 
-def apply1(prim: Prim, a: Any) -> Tensor:
+def apply1(prim: Prim, a: Any) -> Any:
     """``apply`` for the unary case (the scalar hot path)."""
     if type(a) is not Tensor:
         if state.raw:
