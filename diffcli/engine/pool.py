@@ -2,15 +2,17 @@
 
 A fresh multi-megabyte numpy array is paid for in page faults: the C allocator returns freed
 blocks that large to the operating system, and every new one is faulted in page by page
-(benchmarks/README.md, "Engine design figures", has what that cost). The engine's own outputs therefore come from this pool: an array
-whose only reference is the pool's is free, and is handed out again for the next result of its
-size. Reference counts make that exact: a tensor, a view, a user's ``.numpy()`` or a gradient
-buffer that still holds an array keeps it out of reach.
+(benchmarks/README.md, "Engine design figures", has what that cost). The engine's own
+outputs therefore come from this pool: an array whose only reference is the pool's is free, and
+is handed out again for the next result of its size. Reference counts make that exact: a
+tensor, a view, a user's ``.numpy()`` or a gradient buffer that still holds an array keeps it
+out of reach.
 
-Arrays from 32 KiB up are pooled (see MIN_ELEMENTS), and every ufunc of the engine (Prim.forward) takes its result
-from here: glibc serves blocks that size by mmap too until a large free raises its threshold, so
-whether a backward pass in cache-sized chunks (Jacobian rows) faulted its temporaries in on
-every chunk would depend on what the process had freed before.
+Arrays from 32 KiB up are pooled (see MIN_ELEMENTS), and every ufunc of the engine
+(Prim.forward) takes its result from here: glibc serves blocks that size by mmap too until a
+large free raises its threshold, so whether a backward pass in cache-sized chunks (Jacobian
+rows) faulted its temporaries in on every chunk would depend on what the process had freed
+before.
 
 At most ``LIMIT_BYTES`` are kept (arrays above that are never pooled); ``clear()`` lets go of all.
 Two threads may take arrays at once (grad_rows runs row chunks on both cores): a lock makes the

@@ -14,9 +14,9 @@ from .walk import SECOND_BACKWARD, add_raw, check_inplace, nan_born, raw_grad, w
 
 
 def sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | None, target_nodes: dict,
-                 captured: dict, bshape: tuple, check_versions: int, anomaly: bool, plan: dict | None) -> None:
+                captured: dict, bshape: tuple, check_versions: int, anomaly: bool, plan: dict | None) -> None:
     """The nodes of a batched pass (grad_rows: raw values with a batch axis first, the graph
-    kept): run's loop without what a batch never meets (create_graph, custom Functions, retained
+    kept): sweep_sorted's loop without what a batch never meets (create_graph, custom Functions, retained
     gradients, freeing the graph), with what it can decide once per graph kept in ``plan`` for
     the next chunk of rows, and sums made in place where the pass owns the buffer."""
     steps = plan.get("batch_steps") if plan is not None else None

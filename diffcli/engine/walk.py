@@ -62,7 +62,7 @@ _SEQ = operator.attrgetter("seq")
 
 
 def plan_pass(plan: dict | None, root_nodes: list, inputs: Sequence[Tensor] | None, target_nodes: dict,
-          fast: bool = False) -> tuple:
+              fast: bool = False) -> tuple:
     """(order, needed nodes, target leaf ids) of a pass; kept in ``plan`` for the next pass over
     the same graph and inputs (Jacobian rows). With ``fast`` (the heap-ordered pass may run),
     the order is None when every node is needed: that pass does not use it."""
