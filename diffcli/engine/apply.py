@@ -2,6 +2,11 @@
 
 A Python number operand becomes a tensor only when a node must save it; in a backward pass
 without create_graph (``state.raw``) operations take and return raw values.
+
+``apply1`` and ``apply2`` are ``apply`` written out for one and two inputs: every operation of
+a scalar program and of its backward pass goes through one of them, and the general form's
+loops, tuple and list cost about as much as the arithmetic itself. They must stay equivalent
+to ``apply`` (the reference-pass tests compare the results bit for bit).
 """
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ from .prim import SCALAR_ERRORS as _SCALAR_ERRORS, Prim
 from .tensor import Tensor, const, new_node, scalar_node
 
 
+# A Tensor without running __init__ (which converts and checks its data): the outputs made
+# here have their fields set directly, and a bound local call is cheaper than Tensor.__new__.
 _new_object = object.__new__
 
 
-def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
-    """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Any:
+    """Run ``prim`` forward on ``args``; record a node when an input requires grad. The result
+    is a Tensor, except inside a pass on raw values (``state.raw``), where it is a raw value."""
     if state.raw:
         return prim.forward(tuple([a._v if type(a) is Tensor else a for a in args]), p)
     tensors = []
@@ -40,7 +48,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     return out
 
 
-def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
+def apply2(prim: Prim, a: Any, b: Any) -> Any:
     """``apply`` for the common binary case, unrolled: the scalar hot path.
     A Python number operand becomes a tensor only if a node must save it."""
     ta, tb = type(a), type(b)
@@ -90,7 +98,7 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     return out
 
 
-def apply1(prim: Prim, a: Any) -> Tensor:
+def apply1(prim: Prim, a: Any) -> Any:
     """``apply`` for the unary case (the scalar hot path)."""
     if type(a) is not Tensor:
         if state.raw:

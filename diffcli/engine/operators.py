@@ -1,4 +1,9 @@
-"""Python operators and methods of Tensor, all sugar over the primitives."""
+"""Python operators and methods of Tensor, all sugar over the primitives.
+
+They are attached here, by ``install()`` (run once, by the engine package), and not written in
+the class body of tensor.py: the primitives' rules create Tensors, so tensor.py sits below
+every primitive module and cannot import them. Everything else about Tensor is in tensor.py.
+"""
 from __future__ import annotations
 
 

@@ -131,8 +131,8 @@ def _setitem(x, v, idx):
 # this index, instead of building the rule's zero array and adding that; None for an index that
 # may hit an element twice (only basic ones never do).
 GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, batched(g, idx), batch_dims(g) + dims(x)),), has_param=True, reads=False, batch=True,
-    taylor=ts.linear, add_at=lambda g, idx: batched(g, idx) if _basic(idx) else None)
+    lambda g, a, x, idx: scatter(g, batched(g, idx), batch_dims(g) + dims(x)),),
+    has_param=True, reads=False, batch=True, taylor=ts.linear, add_at=lambda g, idx: batched(g, idx) if _basic(idx) else None)
 SCATTER = Prim("IndexPut", None, _scatter, (  # (the index is normalised already: no getitem checks)
     lambda g, a, x, p: apply(GETITEM, (g,), batched(g, p[0])),), has_param=True, reads=False, batch=True,
     taylor=ts.linear)

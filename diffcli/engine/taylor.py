@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import DiffcliError
 from .backend import demote, np, shape_of
-from .graph import _SECOND_BACKWARD
+from .walk import SECOND_BACKWARD as _SECOND_BACKWARD
 from .state import state
 from .tensor import Node, Tensor
 

@@ -8,8 +8,8 @@ reference counting alone.
 A node keeps, for its first two inputs, the edge and the value in slots of its own (``e0``,
 ``v0``, ``e1``, ``v1``), not the input tensors in a tuple: a scalar graph then costs one object
 per node that the cyclic garbage collector tracks instead of three (node, inputs tuple, and the
-intermediate tensor the tuple kept alive), which was about half the forward time of a scalar
-graph. Edges are taken when the node is recorded, so later changes to an input (in-place
+intermediate tensor the tuple kept alive), and the collector's scans of a growing graph
+are a large part of building it. Edges are taken when the node is recorded, so later changes to an input (in-place
 operations, ``detach_``, ``requires_grad``) do not move them. A node keeps its input tensors
 too (``tensors``) only when one holds an array, whose in-place changes the backward pass must
 detect; a float saved in a slot cannot change.
@@ -152,7 +152,7 @@ def release(n: Node) -> None:
             x.ex = (x.ex[0], None)
 
 
-_new_object = object.__new__
+_new_object = object.__new__  # (see apply.py)
 
 
 def scalar_node(prim: Prim, a: Any, b: Any, ans: Any) -> Node:
