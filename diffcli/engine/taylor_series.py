@@ -8,60 +8,28 @@ is the engine's own forward value; the recurrences only build on it.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
-
-def dot(pairs: Iterable) -> Any:
-    """sum(a * b for a, b in pairs), without the products that have a float factor 0.0 (an exact
-    zero: a constant's series, or x's beyond its first two terms) and without multiplying by a
-    float 1.0. On array coefficients (a grid of points) each one skipped is a pass over memory."""
-    acc = None
-    for a, b in pairs:
-        if type(a) is float:
-            if a == 0.0:
-                continue
-            t = b if a == 1.0 else a * b
-        elif type(b) is float:
-            if b == 0.0:
-                continue
-            t = a if b == 1.0 else a * b
-        else:
-            t = a * b
-        acc = t if acc is None else acc + t
-    if acc is None:
-        return 0.0
-    # sum() starts from 0, which makes a -0.0 total 0.0: kept for numbers (their printed zeros);
-    # an array keeps its -0.0 rather than pay a pass for it
-    return acc + 0.0 if type(acc) is float else acc
-
-
-def over(x: Any, k: int) -> Any:
-    """x / k, with no pass over an array for k = 1."""
-    return x if k == 1 else x / k
-
-
-def _scaled_terms(u: list) -> list:
-    """[j u_j]: the series of t u'(t), with no work for the zeroth term or j = 1."""
-    return [0.0] + [c if j == 1 else j * c for j, c in enumerate(u) if j]
+from .backend import np, shape_of
 
 
 def mul(u: list, v: list) -> list:
     """The Cauchy product u v."""
-    return [dot((u[j], v[k - j]) for j in range(k + 1)) for k in range(len(u))]
+    return [sum(u[j] * v[k - j] for j in range(k + 1)) for k in range(len(u))]
 
 
 def div(u: list, v: list, w0) -> list:
     """u / v: from w v = u, w_k = (u_k - sum_{j<k} w_j v_{k-j}) / v_0."""
     w, v0 = [w0], v[0]
     for k in range(1, len(u)):
-        w.append((u[k] - dot((w[j], v[k - j]) for j in range(k))) / v0)
+        w.append((u[k] - sum(w[j] * v[k - j] for j in range(k))) / v0)
     return w
 
 
 def integ(u: list, g: list, w0) -> list:
     """w with w' = u' g (g needs n terms): w_k = (1/k) sum_{j=1..k} j u_j g_{k-j}."""
-    ju = _scaled_terms(u)
-    return [w0] + [over(dot((ju[j], g[k - j]) for j in range(1, k + 1)), k) for k in range(1, len(u))]
+    ju = [j * c for j, c in enumerate(u)]
+    return [w0] + [sum(ju[j] * g[k - j] for j in range(1, k + 1)) / k for k in range(1, len(u))]
 
 
 def integ_div(u: list, h: list, w0) -> list:
@@ -77,20 +45,20 @@ def integ_div(u: list, h: list, w0) -> list:
 
 def exp(u: list, w0) -> list:
     """w = exp(u) (times any constant in w0): w' = u' w."""
-    ju = _scaled_terms(u)
+    ju = [j * c for j, c in enumerate(u)]
     w = [w0]
     for k in range(1, len(u)):
-        w.append(over(dot((ju[j], w[k - j]) for j in range(1, k + 1)), k))
+        w.append(sum(ju[j] * w[k - j] for j in range(1, k + 1)) / k)
     return w
 
 
 def sincos(u: list, s0, c0, sign: float = -1.0) -> tuple:
     """(sin u, cos u) jointly: s' = u' c, c' = -u' s; with sign=+1, (sinh u, cosh u)."""
-    ju = _scaled_terms(u)
+    ju = [j * c for j, c in enumerate(u)]
     s, c = [s0], [c0]
     for k in range(1, len(u)):
-        s.append(over(dot((ju[j], c[k - j]) for j in range(1, k + 1)), k))
-        c.append(over(dot((ju[j], s[k - j]) for j in range(1, k + 1)), k * sign))
+        s.append(sum(ju[j] * c[k - j] for j in range(1, k + 1)) / k)
+        c.append(sign * sum(ju[j] * s[k - j] for j in range(1, k + 1)) / k)
     return s, c
 
 
@@ -133,3 +101,69 @@ def ipow(u: list, m: int) -> list:
         if not m:
             return result
         u = mul(u, u)
+
+
+# --------------------------------------------------------------------------
+# Helpers of the primitives' Taylor rules, ``rule(w0, node, *input_series) -> series``, where
+# w0 is the engine's forward value (so domain errors give numpy's nan, as the forward pass does).
+def k(prim: Any, *vals: Any) -> Any:
+    """``prim`` on raw values (a zeroth coefficient)."""
+    return prim.forward(vals)
+
+
+def pad(*ss: list) -> list:
+    """The series padded with zeros to one length."""
+    n1 = max(len(s) for s in ss)
+    return [s + [0.0] * (n1 - len(s)) for s in ss]
+
+
+def is_zero(c: Any) -> bool:
+    return type(c) is float and c == 0.0
+
+
+def full(c: Any, shape: tuple) -> Any:
+    """A coefficient broadcast to ``shape`` (a float 0.0 stands for zeros of any shape)."""
+    return c if shape_of(c) == shape else np.broadcast_to(c, shape)
+
+
+def quadratic(u: list, a: float, b: float) -> list:
+    """a + b u^2, one term shorter than u (what ``integ``/``integ_div`` need)."""
+    q = mul(u[:-1], u[:-1])
+    return [a + b * q[0]] + [b * c for c in q[1:]]
+
+
+def scaled(w0: Any, u: list, m: Any) -> list:
+    """w0, then m times u's coefficients: a function whose derivative is the constant m."""
+    return [w0] + [m * c for c in u[1:]]
+
+
+def blend(w0: Any, ss: tuple, weights: tuple) -> list:
+    """sum_i weights_i * ss_i beyond the zeroth term: max/min/clip select (or average) branches."""
+    ss = pad(*ss)
+    return [w0] + [sum(m * s[j] for m, s in zip(weights, ss)) for j in range(1, len(ss[0]))]
+
+
+def linear(w0: Any, node: Any, *ss: list) -> list:
+    """A linear primitive (sum, reshape, index, stack, ...) applied to each coefficient."""
+    ss = pad(*ss)
+    shapes = [shape_of(v) for v in node.values]
+    out = [w0]
+    for j in range(1, len(ss[0])):
+        cs = [s[j] for s in ss]
+        out.append(0.0 if all(is_zero(c) for c in cs) else
+                   node.prim.forward([full(c, sh) for c, sh in zip(cs, shapes)], node.p))
+    return out
+
+
+def bilinear(w0: Any, node: Any, u: list, v: list) -> list:
+    """matmul, outer: the Cauchy product with the primitive in place of multiplication."""
+    u, v = pad(u, v)
+    su, sv = (shape_of(x) for x in node.values)
+    out = [w0]
+    for j in range(1, len(u)):
+        acc = 0.0
+        for i in range(j + 1):
+            if not (is_zero(u[i]) or is_zero(v[j - i])):
+                acc = acc + node.prim.forward((full(u[i], su), full(v[j - i], sv)))
+        out.append(acc)
+    return out

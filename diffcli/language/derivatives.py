@@ -33,7 +33,7 @@ def custom_function(ev: Any, d: Definition) -> type:
 
 def differentiate(ev: Any, expr: Expr, env: dict, src: str) -> E.Tensor:
     """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
-    from ..functional import hessian_rows, jacobian_rows
+    from ..functional import hessian_rows, jacobian_rows, taylor_derivative
     name = expr.value
     lo, hi = BUILTINS[name].arity
     if not lo <= len(expr.args) <= hi or expr.kwargs:
@@ -59,8 +59,8 @@ def differentiate(ev: Any, expr: Expr, env: dict, src: str) -> E.Tensor:
         base = ev.lookup(var, env, src)
         with E.origin((src, var)):
             x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
-        inner = dict(env)
-        inner[var.value] = x
+        inner = {**env, var.value: x}
+        outer_records = E.is_grad_enabled()  # whether something outside differentiates the result
         with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
             y = ev.evaluate(body, inner, src)
         rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
@@ -74,6 +74,9 @@ def differentiate(ev: Any, expr: Expr, env: dict, src: str) -> E.Tensor:
                                    f"sum(...)").at(body.span, src)
             if name == "hessian":
                 return hessian_rows(y, (x,), create_graph=True)[0][0]
+            taylor = taylor_derivative(y, x, order) if order > 1 and x.size == 1 and not outer_records else None
+            if taylor is not None:  # (Taylor mode: polynomial in the order, for a result used as a value)
+                return taylor
             for _ in range(order):
                 (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
                 if order > 1 and y.size != 1:

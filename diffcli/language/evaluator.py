@@ -14,12 +14,12 @@ from .. import engine as E
 from ..engine.backend import all_finite, has_nan, np
 from ..errors import DiffcliError
 from .ast import Definition, Expr
-from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
+from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, prim_of, to_int, with_kwargs
 from .derivatives import custom_function, differentiate
 from .limits import Limits
-from .wording import FAMILIAR, describe as _describe, not_a_value as _not_a_value, snippet as _snippet, text as _text
+from .wording import FAMILIAR, describe as _describe, not_a_value as _not_a_value, snippet as _snippet
 
-_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
+_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul, "%": E.mod,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
 _VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
 
@@ -199,8 +199,8 @@ class Evaluator:
             self.limits.check_elements(v.size, f"{_describe(expr)} made")
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
-        if self.track_kinks and getattr(fn, "prim", None) in E.KINKS:
-            self._note_kink(expr, src, fn, args)
+        if self.track_kinks:
+            self._note_kink(expr, src, prim_of(fn, args), args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
         return out
@@ -214,9 +214,9 @@ class Evaluator:
         elif all(all_finite(a) for a in inputs):
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
-    def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
-        rule = E.KINKS[fn.prim]
-        if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
+    def _note_kink(self, expr: Expr, src: str, prim: Any, args: list) -> None:
+        rule = getattr(prim, "kink", None)
+        if rule is None or not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
             hit = rule[0](*[a if type(a) is float else a._v for a in args])
@@ -281,8 +281,7 @@ class Evaluator:
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
             self.limits.check_elements(n, f"{b.name} would make")
-        return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
-
+        return self._op(expr, src, with_kwargs(b.fn, kwargs) if kwargs else b.fn, pos)
 
 
 def _all_floats(values: list, n: int) -> bool:

@@ -59,7 +59,7 @@ def _builder():
                 return binary("binary", op, a, b, (a.span[0], b.span[1]))
             return f
 
-        mul, div = _bin("*"), _bin("/")
+        mul, div, mod = _bin("*"), _bin("/"), _bin("%")
         add, sub, pow, matmul = _bin_tok("+"), _bin_tok("-"), _bin_tok("^"), _bin_tok("@")
 
         def compare(self, a, tok, b):
@@ -246,7 +246,7 @@ def _describe(term: str) -> str:
     return term.lower()
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "MATMUL", "AT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "MATMUL", "AT", "PERCENT"}
 
 
 def _expected_words(expected: Any) -> str:

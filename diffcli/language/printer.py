@@ -24,7 +24,7 @@ POSTFIX = 6   # x[i], x.name
 ATOM = 7      # numbers, names, calls, tensor literals, parentheses
 
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
-_LEVEL = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "@": TERM, "^": POWER, "**": POWER}
+_LEVEL = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "@": TERM, "%": TERM, "^": POWER, "**": POWER}
 _LEVEL.update((op, EXPR) for op in COMPARISONS)
 # The least level each operand must have to stand without parentheses.
 _OPERANDS = {EXPR: (ARITH, ARITH), ARITH: (ARITH, TERM), TERM: (TERM, UNARY), POWER: (POSTFIX, UNARY)}

@@ -11,7 +11,7 @@ FAMILIAR = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "
             "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "sgn": "sign", "fabs": "abs",
             "power": "pow", "absolute": "abs"}
 _OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
-            "@": "matrix product"}
+            "%": "mod", "@": "matrix product"}
 
 
 def text(expr: Expr, src: str) -> str:

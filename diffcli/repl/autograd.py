@@ -59,7 +59,7 @@ def _backward(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> No
                            "requires grad; const(...) and values computed from constants alone do not"
                            ).at(target.span, src)
     state.register(ev.trace)
-    before = {n: t.grad for n, t in state.variables.items()}
+    before = {n: _grad_state(t) for n, t in state.variables.items()}
     try:
         y.backward(seed, retain_graph=retain, create_graph=bool(create))
     except DiffcliError as err:
@@ -67,9 +67,16 @@ def _backward(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> No
             err.hint = err.hint or _backward_hint(err, y, seed, src[target.span[0]:target.span[1]])
             err.at(target.span, src)
         raise
-    changed = [n + ".grad" for n, t in state.variables.items() if t.grad is not before.get(n)]
+    changed = [n + ".grad" for n, t in state.variables.items() if _grad_state(t) != before.get(n)]
     reply.say(state.style.dim("# accumulated into " + ", ".join(changed) if changed
                               else "# no variable's .grad changed"))
+
+
+def _grad_state(t: E.Tensor) -> tuple:
+    """What tells that a variable's .grad changed: the tensor, and its version (backward adds
+    into an existing .grad in place, as PyTorch)."""
+    g = t.grad
+    return (id(g), None if g is None else g._version)
 
 
 def _flag(given: tuple | None, name: str, ev: Evaluator, env: dict, src: str) -> bool | None:

@@ -72,7 +72,7 @@ CASES = [
     ("clip(1, 2)", "type", 1, None),
     ("f(x) = x; f(1, 2)", "type", 11, "f takes 1"),
     ("f(x) = x; f()", "type", 11, None),
-    ("sum([1, 2], axis=0)", "type", 13, "axis"),
+    ("sum([1, 2], foo=0)", "type", 13, "axis"),  # (it names the keywords sum takes)
     ("stack([1], [2], foo=1)", "type", 17, "foo"),
     # ragged tensors and shape mismatches
     ("[[1, 2], [3]]", "shape", 1, "ragged"),

@@ -29,15 +29,6 @@ ATOL = 1e-6
 
 
 # --------------------------------------------------------------------------
-# Known engine bugs, each a strict xfail: it turns red (XPASS) the moment the bug is
-# fixed, and the marker goes.
-BUG_INPLACE_CYCLE = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an in-place op whose operand refers to the tensor itself (y.add_(y), "
-           "y[0] = y[1]) stores that tensor in its own grad_fn: a reference cycle")
-
-
-# --------------------------------------------------------------------------
 # Conversions and comparisons
 def raw(t) -> np.ndarray:
     """A tensor's value (or any number/array) as a float64 numpy array."""

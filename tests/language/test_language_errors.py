@@ -166,7 +166,7 @@ def test_unbound_variables_are_listed_together():
 
 
 def test_unknown_function_suggests_a_close_name():
-    for text, near in (("sinn(1)", "sin"), ("sqr(4)", "sqrt"), ("square(t) = t^2; squar(3)", "square")):
+    for text, near in (("sinn(1)", "sin"), ("sqr(4)", "sqrt"), ("cube(t) = t^3; cub(3)", "cube")):
         err = error(text)
         assert err.kind == "name"
         assert f"unknown function '{text.split(';')[-1].strip().split('(')[0]}'" in err.message
