@@ -138,19 +138,29 @@ def _command(name: str, summary: str, examples: list[str], extra: list | None = 
 _command("eval", "The value of PROGRAM.", [
     'diffcli eval "x^2 + 1 at x = 3"', "diffcli eval \"sum(v) * 2\" --at 'v=[1,2,3]'",
     'diffcli eval -- "-x^2 at x=2"'])
+FORMULA_OPTIONS = [
+    click.option("--symbolic", is_flag=True, help="Answer with formulas even when values are bound "
+                 "(a program with free variables and no bindings always gets formulas)."),
+    click.option("--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True,
+                 help="How formulas are written: diffcli's own language, or LaTeX."),
+]
 _command("grad", "The gradient of a scalar PROGRAM (or, with --seed, a vector-Jacobian product).", [
     'diffcli grad "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli grad "x*y + z at x=1, y=2, z=3" --wrt x,y',
     "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'"],
-    [click.option("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value.")])
+    [click.option("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value."),
+     *FORMULA_OPTIONS])
 _command("jacobian", "The Jacobian of PROGRAM: one reverse pass per output element.", [
-    "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"])
+    "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"],
+    FORMULA_OPTIONS)
 _command("hessian", "Second derivatives of a scalar PROGRAM.", [
-    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"])
+    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"],
+    FORMULA_OPTIONS)
 _command("diff", "The n-th derivative, or a mixed partial taken in the order given.", [
     'diffcli diff "exp(sin(x)) at x=0.7" --order 10', 'diffcli diff "x^2*y^3 at x=1, y=2" --wrt x,y,y',
-    'diffcli diff "sin(x) at x=0" --order 4 --all'],
+    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "x^3*sin(x)"    (a formula)'],
     [click.option("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
-     click.option("--all", "all_orders", is_flag=True, help="Report every order from 1 to N.")])
+     click.option("--all", "all_orders", is_flag=True, help="Report every order from 1 to N."),
+     *FORMULA_OPTIONS])
 _command("check", "The reverse-mode gradient against central finite differences (exit 1 if they disagree).", [
     'diffcli check "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli check "atan2(y, x) at x=1, y=2" --tol 1e-8'],
     [click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-6, show_default=True,

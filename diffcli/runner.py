@@ -34,7 +34,8 @@ def options_from(kw: dict) -> Options:
                                  param_hint="--order")
     return Options(at=list(kw["at"]), wrt=kw["wrt"], seed=kw.get("seed"), order=order,
                    all_orders=kw.get("all_orders", False), tol=kw.get("tol", 1e-6),
-                   detect_anomaly=kw["detect_anomaly"], limits=limits)
+                   detect_anomaly=kw["detect_anomaly"], limits=limits, symbolic=kw.get("symbolic", False),
+                   latex=kw.get("fmt") == "latex")
 
 
 def run_cli(command: str, kw: dict) -> int:

@@ -17,9 +17,9 @@ from .record import Factory, Record
 
 class Options(Record):
     """What a command asks for, besides the program."""
-    FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits")
+    FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits", "symbolic", "latex")
     DEFAULTS = {"at": Factory(list), "wrt": None, "seed": None, "order": 1, "all_orders": False,
-                "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits)}
+                "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits), "symbolic": False, "latex": False}
     at: list[tuple[str, str]]  # --at NAME=VALUE, in order
     wrt: list[str] | None
     seed: str | None
@@ -28,6 +28,8 @@ class Options(Record):
     tol: float
     detect_anomaly: bool
     limits: Limits
+    symbolic: bool                   # answer with formulas even when values are bound
+    latex: bool                      # formulas as LaTeX
 
 
 class Prepared(Record):
