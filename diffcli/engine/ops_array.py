@@ -210,6 +210,8 @@ PROD_OTHERS = Prim("ProdOthers", lambda x, axes: 1.0, _prod_others, (_prod_other
 
 
 def _reduce(prim: Prim, x: Any, axis: Any) -> Tensor:
+    if hasattr(x, "__engine_apply__"):  # another interpretation (a formula): it has no shape here
+        return apply(prim, (x,), axis)
     x = x if isinstance(x, Tensor) else const(x)
     axes = _norm_axis(axis, x.ndim)
     if axes is not None and x.ndim == 0:

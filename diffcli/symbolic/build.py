@@ -111,7 +111,13 @@ class Builder:
         args = [self._scalar(self.build(a, env, src), a, src) for a in e.args]
         if name in _DETACH:
             return S.detach(args[0])
-        return b.fn(*args)
+        try:
+            return b.fn(*args)
+        except DiffcliError:
+            raise
+        except Exception:  # noqa: BLE001 - an operation with no symbolic kernel (shapes, arrays)
+            raise DiffcliError("type", f"no formula can be written through {name}: bind the variables "
+                               "(at x = ...) for a numeric answer") from None
 
     def _rule(self, d: Definition, args: tuple) -> Any:
         def rule(params: tuple) -> list:

@@ -13,7 +13,7 @@ from ..errors import DiffcliError
 from ..language.analysis import check_definition, free_names
 from ..language.parser import parse
 from .build import Builder
-from .derive import derivative, nth
+from .derive import derivative, has_sum, nth
 from .expr import Sym
 from .printer import to_latex, to_text
 
@@ -65,6 +65,10 @@ def run(session: Any, command: str, text: str, options: Any, found: tuple | None
     if type(y) is list:
         raise DiffcliError("shape", f"{command} needs a scalar program, but its value is a vector of "
                            f"{len(y)}; use jacobian").at(program.expr.span, text)
+    if (command == "hessian" or command == "diff" and len(wrt) * options.order > 1) and has_sum(y):
+        raise DiffcliError("type", "no formula can be written for a second derivative through sum "
+                           "(a vector's Hessian is a matrix): bind the variables (--at 'v=[...]') "
+                           "for a numeric answer")
     if command == "grad":
         out["grad"] = {n: show(derivative(y, n, budget)) for n in dict.fromkeys(wrt)}
     elif command == "hessian":

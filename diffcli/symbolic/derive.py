@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.ops_array import SUM
 from ..errors import DiffcliError
 from . import expr as S
 from .expr import Sym
@@ -42,6 +43,8 @@ def _contributions(node: Sym, d: dict) -> list[Sym]:
         for gi, a in zip(node.rule(params), params):
             if d[a] is not S.ZERO and gi is not None:
                 out.append(S.mul(d[a], gi))
+    elif op == "fn" and node.prim is SUM:  # d sum(f(v))/dv = f'(v), elementwise
+        return [d[args[0]]] if d[args[0]] is not S.ZERO else []
     elif op == "fn":
         for i, a in enumerate(args):
             if d[a] is not S.ZERO:
@@ -87,6 +90,21 @@ def derivative(e: Sym, x: str, budget: Any = None) -> Sym:
                 raise DiffcliError("internal", f"a rule of {node.op} did not give a formula")
         d[node] = S.add(*parts) if parts else S.ZERO
     return d[e]
+
+
+def has_sum(e: Sym) -> bool:
+    """Whether ``e`` sums a vector: its gradient is a vector, which has no second derivative
+    as a formula of the same kind (a Hessian of a vector variable is a matrix)."""
+    seen, stack = set(), [e]
+    while stack:
+        n = stack.pop()
+        if n.op == "fn" and n.prim is SUM:
+            return True
+        for a in n.args:
+            if type(a) is Sym and a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return False
 
 
 def nth(e: Sym, wrt: list[str], budget: Any = None) -> list[Sym]:

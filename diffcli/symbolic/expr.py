@@ -71,6 +71,7 @@ def _make(op: str, args: tuple, prim: Any = None, name: str | None = None, rule:
 def clear() -> None:
     """Forget every interned node (a long session's memory)."""
     _TABLE.clear()
+    _PRIMITIVE.clear()
 
 
 # ----------------------------------------------------------------------------
@@ -178,6 +179,33 @@ def _merge_wheres(terms: list[Sym]) -> list[Sym]:
     return out + [w for w in by_cond.values() if not w.is_num(0)]
 
 
+_PRIMITIVE: dict[Sym, tuple] = {}
+
+
+def primitive(s: Sym) -> tuple[Number, Sym]:
+    """A sum as content * primitive part: the rational gcd of its coefficients taken out, and
+    its sign chosen so that most terms are positive (on a tie, the last term: 1 - x^2, x - 1),
+    so one base has one form and its powers merge."""
+    hit = _PRIMITIVE.get(s)
+    if hit is not None:
+        return hit
+    coeffs = [t.args[0] if t.op == "num" else split_coefficient(t)[0] for t in s.args]
+    out: tuple = (1, s)
+    if all(type(c) is Fraction for c in coeffs):
+        num_gcd, den_lcm = 0, 1
+        for c in coeffs:
+            num_gcd = math.gcd(num_gcd, c.numerator)
+            den_lcm = den_lcm * c.denominator // math.gcd(den_lcm, c.denominator)
+        g = Fraction(num_gcd, den_lcm)
+        negative = sum(1 for c in coeffs if c < 0)
+        if 2 * negative > len(coeffs) or 2 * negative == len(coeffs) and coeffs[-1] < 0:
+            g = -g
+        if g != 1:
+            out = (g, add(*[scale(1 / g, t) for t in s.args]))
+    _PRIMITIVE[s] = out
+    return out
+
+
 def scale(c: Number, t: Sym) -> Sym:
     return t if c == 1 else mul(num(c), t)
 
@@ -193,6 +221,10 @@ def mul(*xs: Sym) -> Sym:
                 coef *= f.args[0]
                 continue
             base, e = (f.args[0], f.args[1]) if f.op == "pow" else (f, ONE)
+            if base.op == "add" and e.op == "num" and type(e.args[0]) is Fraction and e.args[0].denominator == 1:
+                content, base = primitive(base)  # (2x + 2)(3x + 3) = 6(x + 1)^2
+                if content != 1:
+                    coef *= content ** int(e.args[0])
             prev = powers.get(base)
             powers[base] = e if prev is None else add(prev, e)
     if coef == 0:
@@ -293,6 +325,8 @@ def div(a: Sym, b: Sym) -> Sym:
 def fn(prim: Any, name: str, args: tuple, fold: Any = None) -> Sym:
     """``name(args)``, the value of primitive ``prim``; ``fold`` gives the exact value at
     numbers where there is one (cos(0) = 1), else None."""
+    if len(args) == 1 and args[0].op == "fn" and _INVERSES.get(name) == args[0].name:
+        return args[0].args[0]  # exp(log(u)) = u wherever the engine computes it
     if fold is not None and all(a.op == "num" for a in args):
         v = fold(*[a.args[0] for a in args])
         if v is not None:
@@ -300,6 +334,8 @@ def fn(prim: Any, name: str, args: tuple, fold: Any = None) -> Sym:
     return _make("fn", args, prim, name)
 
 
+_INVERSES = {"exp": "log", "log": "exp", "tan": "atan", "sin": "asin", "cos": "acos", "sinh": "asinh",
+             "tanh": "atanh", "cosh": "acosh"}
 _CMP = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
         ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 

@@ -13,7 +13,7 @@ import math
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..engine import ops
+from ..engine import ops, ops_array
 from ..errors import DiffcliError
 from . import expr as S
 from .expr import Sym
@@ -90,6 +90,9 @@ KERNELS: dict[Any, Callable[..., Sym]] = {
     ops.MAXIMUM: _nary("maximum", ops.MAXIMUM), ops.MINIMUM: _nary("minimum", ops.MINIMUM),
     ops.ATAN2: _nary("atan2", ops.ATAN2), ops.HYPOT: _nary("hypot", ops.HYPOT),
     ops.CLIP: _nary("clip", ops.CLIP),
+    # the sum of an elementwise formula of vector variables; its gradient is the formula's
+    # elementwise derivative (derive.py), the one reduction a formula can be written through
+    ops_array.SUM: lambda x: S.fn(ops_array.SUM, "sum", (x,), lambda v: v),
 }
 
 # The primitive each canonical node stands for, for its derivative: a sum is Add, a product

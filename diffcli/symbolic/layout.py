@@ -167,20 +167,25 @@ def _sum_pieces(terms: list[Sym]) -> list[tuple[Expr, bool]]:
         return [_term_piece(t) for t in terms]
     base, k = shared
     inv = S.power(base, S.neg(k))
-    inner: list[Sym] = []
+    quotients: list[Sym] = []
     rest: list[Sym] = []
     for t in terms:
         if any((f.args[0] if f.op == "pow" and f.args[1].op == "num" and f.args[1].args[0] > 0 else f) is base
                for f in _factors(t)):
-            q = S.mul(t, inv)
-            inner.extend(q.args if q.op == "add" else (q,))
+            quotients.append(S.mul(t, inv))
         else:
             rest.append(t)
+    q = S.add(*quotients)
+    inner = list(q.args) if q.op == "add" else [q]
     negative = all(_coefficient(t) < 0 for t in inner)
     if negative:
         inner = [S.neg(t) for t in inner]
-    f = layout(S.power(base, k))
-    piece = binary("binary", "*", f, _join(_sum_pieces(inner)), _SPAN)
+    factor = S.power(base, k)
+    below = _in_denominator(factor)
+    if below is not None:  # a shared 1/d^k: (a + b + c)/d^k
+        piece = binary("binary", "/", _join(_sum_pieces(inner)), _power(below[0], -below[1].args[0]), _SPAN)
+    else:
+        piece = binary("binary", "*", layout(factor), _join(_sum_pieces(inner)), _SPAN)
     return [(piece, negative)] + (_sum_pieces(rest) if rest else [])
 
 
