@@ -133,6 +133,21 @@ def term_key(t: Sym) -> tuple:
     return (_factor_key(t),)
 
 
+def sum_key(t: Sym) -> tuple:
+    """Terms of a sum: monomials first, highest degree first (x^2 + 4*x), then the others by
+    their factors (3*x^2*sin(x) + x^3*cos(x)); the number goes last."""
+    factors = t.args if t.op == "mul" else (t,)
+    degree = 0
+    for f in factors:
+        if f.op == "var":
+            degree += 1
+        elif f.op == "pow" and f.args[0].op == "var" and f.args[1].op == "num":
+            degree += f.args[1].args[0]
+        elif f.op != "num":
+            return (1, term_key(t))
+    return (0, -degree, term_key(t))
+
+
 def split_coefficient(t: Sym) -> tuple[Number, Sym]:
     """``3*x^2`` -> (3, x^2); a term without a number -> (1, itself)."""
     if t.op == "mul" and t.args[0].op == "num":
@@ -158,7 +173,7 @@ def add(*xs: Sym) -> Sym:
         terms = _merge_wheres(terms)
     if not terms:
         return num(total)
-    terms.sort(key=term_key)
+    terms.sort(key=sum_key)
     if total != 0:
         terms.append(num(total))
     return terms[0] if len(terms) == 1 else _make("add", tuple(terms))
@@ -184,7 +199,7 @@ _PRIMITIVE: dict[Sym, tuple] = {}
 
 def primitive(s: Sym) -> tuple[Number, Sym]:
     """A sum as content * primitive part: the rational gcd of its coefficients taken out, and
-    its sign chosen so that most terms are positive (on a tie, the last term: 1 - x^2, x - 1),
+    its sign chosen so that most terms are positive (on a tie, the first: x - 1, x^2 - 1),
     so one base has one form and its powers merge."""
     hit = _PRIMITIVE.get(s)
     if hit is not None:
@@ -198,7 +213,7 @@ def primitive(s: Sym) -> tuple[Number, Sym]:
             den_lcm = den_lcm * c.denominator // math.gcd(den_lcm, c.denominator)
         g = Fraction(num_gcd, den_lcm)
         negative = sum(1 for c in coeffs if c < 0)
-        if 2 * negative > len(coeffs) or 2 * negative == len(coeffs) and coeffs[-1] < 0:
+        if 2 * negative > len(coeffs) or 2 * negative == len(coeffs) and coeffs[0] < 0:
             g = -g
         if g != 1:
             out = (g, add(*[scale(1 / g, t) for t in s.args]))

@@ -65,6 +65,16 @@ def _power(base: Sym, k: Any) -> Expr:
 
 
 def _mul_layout(coef: Any, factors: tuple) -> Expr:
+    if coef < 0:  # -2*x*(t^2 - 1) reads better as 2*x*(1 - t^2): the minus goes into a sum
+        best, gain = None, -1
+        for i, f in enumerate(factors):
+            if f.op == "add":
+                g = sum(1 if _coefficient(t) < 0 else -1 for t in f.args)
+                if g > gain:
+                    best, gain = i, g
+        if best is not None:
+            factors = factors[:best] + (S.neg(factors[best]),) + factors[best + 1:]
+            coef = -coef
     top: list[Expr] = []
     bottom: list[Expr] = []
     if type(coef) is Fraction:
