@@ -59,7 +59,7 @@ class Builder:
             a = self._scalar(self.build(e.args[0], env, src), e.args[0], src)
             return E.neg(a) if e.value == "-" else a
         if kind == "tensor":
-            return [self._scalar(self.build(a, env, src), a, src) for a in e.args]
+            return [self.build(a, env, src) for a in e.args]
         if kind == "call":
             return self._call(e, env, src)
         raise DiffcliError("type", f"no formula can be written for {_what(kind)}: bind the variables "
@@ -108,7 +108,10 @@ class Builder:
         if not lo <= len(e.args) <= (hi if hi is not None else len(e.args)):
             raise DiffcliError("type", f"{name} takes {lo if lo == hi else f'{lo} to {hi}'} argument(s), "
                                f"got {len(e.args)}; for example {b.example}")
-        args = [self._scalar(self.build(a, env, src), a, src) for a in e.args]
+        args = [self.build(a, env, src) for a in e.args]
+        if any(type(a) is not Sym for a in args):
+            raise DiffcliError("type", f"no formula can be written through {name} of a tensor literal: "
+                               "bind the variables (at x = ...) for a numeric answer")
         if name in _DETACH:
             return S.detach(args[0])
         try:

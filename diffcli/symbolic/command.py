@@ -48,6 +48,9 @@ def run(session: Any, command: str, text: str, options: Any, found: tuple | None
         raise DiffcliError("usage", "--symbolic needs a program with an expression")
     program, defs, names = found
     y = Builder(defs, text).build(program.expr, {})
+    if type(y) is list and any(type(v) is not Sym for v in y):
+        raise DiffcliError("type", "no formula can be written for a matrix: bind the variables "
+                           "(at x = ...) for a numeric answer").at(program.expr.span, text)
     show: Callable[[Sym], str] = to_latex if options.latex else to_text
     wrt = options.wrt if options.wrt is not None else names
     for n in wrt:

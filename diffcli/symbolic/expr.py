@@ -351,6 +351,7 @@ def fn(prim: Any, name: str, args: tuple, fold: Any = None) -> Sym:
 
 _INVERSES = {"exp": "log", "log": "exp", "tan": "atan", "sin": "asin", "cos": "acos", "sinh": "asinh",
              "tanh": "atanh", "cosh": "acosh"}
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _CMP = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
         ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
@@ -360,6 +361,9 @@ def cmp(op: str, a: Sym, b: Sym) -> Sym:
     x, y = numeric(a), numeric(b)
     if x is not None and y is not None:
         return ONE if _CMP[op](x, y) else ZERO
+    symmetric_swap = y is None and (x is not None or a.key > b.key)
+    if symmetric_swap if op in ("==", "!=") else x is not None:  # one form: x == y, x < 2, x == 2
+        a, b, op = b, a, _FLIPPED[op]
     return _make("cmp", (op, a, b))
 
 

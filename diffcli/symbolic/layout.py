@@ -68,12 +68,15 @@ def _mul_layout(coef: Any, factors: tuple) -> Expr:
     if coef < 0:  # -2*x*(t^2 - 1) reads better as 2*x*(1 - t^2): the minus goes into a sum
         best, gain = None, -1
         for i, f in enumerate(factors):
-            if f.op == "add":
-                g = sum(1 if _coefficient(t) < 0 else -1 for t in f.args)
+            base, k = (f.args[0], f.args[1]) if f.op == "pow" else (f, S.ONE)
+            if base.op == "add" and k.op == "num" and type(k.args[0]) is Fraction and k.args[0] % 2 == 1:
+                g = sum(1 if _coefficient(t) < 0 else -1 for t in base.args)
                 if g > gain:
                     best, gain = i, g
-        if best is not None:
-            factors = factors[:best] + (S.neg(factors[best]),) + factors[best + 1:]
+        if best is not None:  # (-s)^k = -(s^k) for an odd k
+            f = factors[best]
+            flipped = S.neg(f) if f.op == "add" else S.power(S.neg(f.args[0]), f.args[1])
+            factors = factors[:best] + (flipped,) + factors[best + 1:]
             coef = -coef
     top: list[Expr] = []
     bottom: list[Expr] = []
