@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .state import state
-from .tensor import _SCALAR_ERRORS, Prim, Tensor, const, new_node, scalar_node
+from .prim import SCALAR_ERRORS as _SCALAR_ERRORS, Prim
+from .tensor import Tensor, const, new_node, scalar_node
 
 
 _new_object = object.__new__

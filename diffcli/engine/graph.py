@@ -6,9 +6,10 @@ from heapq import heapify, heappop, heappush
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from . import blockwise, ops, ops_array, parallel, pool
+from . import blockwise, ops, parallel, pool
 from .backend import has_nan, np, shape_of, size_of, sum_to_shape
 from .state import state
+from .apply import apply
 from .tensor import Node, Tensor, const, release
 
 _SECOND_BACKWARD = (
@@ -115,7 +116,6 @@ def _check_versions(n: Node, create_graph: bool = False) -> None:
 
 def _recompute(n: Node) -> Tensor:
     """The node's output as a differentiable tensor (higher-order rules need it)."""
-    from .tensor import apply
     return apply(n.prim, n.inputs, n.p)
 
 
@@ -245,10 +245,8 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                 for i, e in enumerate(n.edges):
                     if not _wanted(e, need, leaf_ids):
                         grads.append(None)
-                    elif type(rules) is tuple:
-                        grads.append(rules[i](g, ans, *args, n.p) if prim.has_param else rules[i](g, ans, *args))
                     else:
-                        grads.append(rules(i, g, ans, args, n.p))
+                        grads.append(rules[i](g, ans, *args, n.p) if prim.has_param else rules[i](g, ans, *args))
             for e, gi, val in zip(n.edges, grads, vals):
                 if gi is None or e is None:
                     continue
@@ -256,7 +254,7 @@ def run(roots: Sequence[Tensor], seeds: Sequence[Any] | None, retain_graph: bool
                     if type(gi) is not Tensor:
                         gi = const(gi)
                     if (type(gi._v) is not float or type(val) is not float) and gi.shape != shape_of(val):
-                        gi = ops_array.sum_to(gi, shape_of(val))
+                        gi = ops.sum_to(gi, shape_of(val))
                     v = gi._v
                 else:
                     v = gi = _raw_grad(gi, val, bshape)
@@ -331,10 +329,7 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
         for i, e in enumerate(n.edges):
             if not wanted[i]:
                 continue
-            if type(rules) is not tuple:
-                gi = rules(i, g, n.ans, args, n.p)
-            else:
-                gi = rules[i](g, n.ans, *args, n.p) if has_param else rules[i](g, n.ans, *args)
+            gi = rules[i](g, n.ans, *args, n.p) if has_param else rules[i](g, n.ans, *args)
             if gi is None:
                 continue
             gi = _raw_grad(gi, args[i], bshape)
@@ -346,13 +341,12 @@ def _sweep_batch(order: list, buffers: dict, need: set | None, leaf_ids: set | N
 def _batch_steps(order: list, need: set | None, leaf_ids: set | None) -> list:
     """(node, rules, which edges are wanted, the in-place form of its rule or None) for each
     node of a batched pass that may be needed."""
-    from . import ops_index
     steps = []
     for n in order:
         if need is not None and n not in need:
             continue
         wanted = tuple(_wanted(e, need, leaf_ids) for e in n.edges)
-        at = ops_index.ADD_AT.get(n.prim) if len(wanted) == 1 and wanted[0] else None
+        at = n.prim.add_at if len(wanted) == 1 and wanted[0] else None
         steps.append((n, n.prim.rules, wanted, at))
     return steps
 
@@ -373,7 +367,7 @@ def _accumulate(buffers: dict, mine: set, e: Any, gi: Any) -> None:
 
 def _add_at(n: Node, g: Any, buffers: dict, mine: set, bshape: tuple, at: Any) -> bool:
     """The rule of an indexing node in a batched pass, in place: ``g`` added into its input's
-    buffer at the index ``at`` gives (ops_index.ADD_AT), instead of into an array of zeros the
+    buffer at the index ``at`` gives (Prim.add_at), instead of into an array of zeros the
     size of the input that is then added to the buffer. False, with nothing done, when ``at``
     declines (an index that may hit an element twice): then the rule runs. The sums are the
     rule's, except that a -0.0 of the buffer outside the index stays -0.0 (adding the rule's
@@ -442,8 +436,7 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
         prim = n.prim
         rules = prim.rules
         k = n.nin
-        if k <= 2 and (x is None or x.ctx is None) and type(g) is float and not prim.has_param \
-                and type(rules) is tuple:
+        if k <= 2 and (x is None or x.ctx is None) and type(g) is float and not prim.has_param:
             grads = None  # the common cases: each rule runs in the loop below, on the node's slots
         else:
             edges, vals = n.edges, n.values
@@ -455,8 +448,6 @@ def _sweep_raw(roots: list, order: list | None, buffers: dict, retain_graph: boo
                     state.raw = True
             elif type(g) is not float and not anomaly and _blockwise_step(n, g, edges, buffers, heap):
                 k = 0  # done: its gradients are in the buffers already
-            elif type(rules) is not tuple:
-                grads = [None if e is None else rules(i, g, n.ans, vals, n.p) for i, e in enumerate(edges)]
             elif prim.has_param:
                 grads = [None if e is None else rules[i](g, n.ans, *vals, n.p) for i, e in enumerate(edges)]
             else:

@@ -4,56 +4,53 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from .backend import np, shape_of
-from .ops_array import _lead, _norm_axis, _sh, _t
 from . import pool
+from . import taylor_series as ts
+from .apply import apply
+from .backend import np, shape_of
+from .common import as_tensor, batch_dims, batched, dims, norm_axis
+from .prim import Prim, each_input
 from .state import state
-from .tensor import Prim, Tensor, apply
+from .tensor import Tensor
 
 
-def _batched(g: Any, idx: Any) -> Any:
-    """``idx`` for a gradient that may carry a batch axis first (``state.batch``)."""
-    nb = len(_lead(g))
-    if not nb:
-        return idx
-    return (slice(None),) * nb + (idx if isinstance(idx, tuple) else (idx,))
+def _stack_rule(i, g, a, *ins_axis):
+    axis = ins_axis[-1]
+    return getitem(g, batched(g, (slice(None),) * axis + (i,)))
 
 
-def _stack_rule(i, g, a, ins, axis):
-    return getitem(g, _batched(g, (slice(None),) * axis + (i,)))
-
-
-def _concat_rule(i, g, a, ins, axis):
+def _concat_rule(i, g, a, *ins_axis):
+    ins, axis = ins_axis[:-1], ins_axis[-1]
     start = 0
     for t in ins[:i]:
-        start += _sh(t)[axis]
-    return getitem(g, _batched(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),)))
+        start += dims(t)[axis]
+    return getitem(g, batched(g, (slice(None),) * axis + (slice(start, start + dims(ins[i])[axis]),)))
 
 
-STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True,
-             reads=False, batch=True)
-CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True,
-              reads=False, batch=True)
+STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), each_input(_stack_rule), has_param=True,
+             reads=False, batch=True, taylor=ts.linear)
+CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), each_input(_concat_rule),
+              has_param=True, reads=False, batch=True, taylor=ts.linear)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise DiffcliError("shape", "stack needs at least one tensor")
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise DiffcliError("shape", f"stack needs tensors of one shape, got {sorted(shapes)}")
     nd = ts[0].ndim + 1
-    return apply(STACK, ts, _norm_axis(axis, nd)[0])
+    return apply(STACK, ts, norm_axis(axis, nd)[0])
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts or any(t.ndim == 0 for t in ts):
         raise DiffcliError("shape", "concat needs one or more tensors of at least one dimension")
-    return apply(CONCAT, ts, _norm_axis(axis, ts[0].ndim)[0])
+    return apply(CONCAT, ts, norm_axis(axis, ts[0].ndim)[0])
 
 
 def normalize_index(index: Any) -> Any:
@@ -117,29 +114,24 @@ def _setitem(x, v, idx):
     return out
 
 
+# add_at: the batched pass adds the gradient of an indexing straight into its input's gradient at
+# this index, instead of building the rule's zero array and adding that; None for an index that
+# may hit an element twice (only basic ones never do).
 GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, _batched(g, idx), _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
+    lambda g, a, x, idx: scatter(g, batched(g, idx), batch_dims(g) + dims(x)),), has_param=True, reads=False, batch=True,
+    taylor=ts.linear, add_at=lambda g, idx: batched(g, idx) if _basic(idx) else None)
 SCATTER = Prim("IndexPut", None, _scatter, (  # (the index is normalised already: no getitem checks)
-    lambda g, a, x, p: apply(GETITEM, (g,), _batched(g, p[0])),), has_param=True, reads=False, batch=True)
+    lambda g, a, x, p: apply(GETITEM, (g,), batched(g, p[0])),), has_param=True, reads=False, batch=True,
+    taylor=ts.linear)
 SETITEM = Prim("CopySlices", None, _setitem, (
-    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), _batched(g, idx)),
-    lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
-
-
-def _index_add_at(g: Any, idx: Any) -> Any:
-    """Where the batched gradient of ``x[idx]`` adds into the gradient of x; None for an index
-    that may hit an element twice (only basic ones never do)."""
-    return _batched(g, idx) if _basic(idx) else None
-
-
-# The batched pass adds the gradient of an indexing straight into its input's gradient at this
-# index, instead of building the zero array of the rule and adding that (graph._add_at).
-ADD_AT = {GETITEM: _index_add_at}
+    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), batched(g, idx)),
+    lambda g, a, x, v, idx: getitem(g, batched(g, idx))), has_param=True, reads=False, batch=True,
+    taylor=ts.linear)
 
 
 def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]``: numpy's basic indexing; ``m[i]`` is a row."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim == 0:
         raise DiffcliError("shape", "a 0-d value cannot be indexed")
     return apply(GETITEM, (x,), normalize_index(index))
@@ -149,5 +141,3 @@ def scatter(g: Any, index: Any, shape: tuple) -> Tensor:
     """A zero tensor of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
-
-# Points where a rule applies a convention (ops.KINKS, extended here).

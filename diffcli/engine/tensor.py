@@ -20,85 +20,9 @@ import itertools
 from typing import Any
 
 from ..errors import DiffcliError
-from .backend import as_array, demote, np, shape_of, size_of, to_raw
-from . import parallel, pool
+from .backend import as_array, np, shape_of, size_of, to_raw
+from .prim import Prim
 from .state import state
-
-_SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
-
-
-class Prim:
-    """A primitive operation: forward kernels and, per input, a derivative rule.
-
-    ``scalar`` runs on Python floats (math module); where it raises (domain,
-    overflow) ``edge`` gives numpy's answer (inf, nan) in plain Python, so a
-    scalar program never imports numpy; without either, the numpy kernel
-    ``array`` decides. A rule ``rule(g, ans, *inputs[, param])``
-    returns the vector-Jacobian product for its input as engine operations,
-    or None for a zero gradient.
-
-    ``batch`` says the rules also take a gradient with a leading batch axis (many seeds in one
-    pass, ``state.batch``): true of every elementwise rule, which broadcasts, and of the
-    shape-sensitive ones written for it. A graph with any other primitive runs seed by seed.
-    """
-
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "edge", "doc")
-
-    def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
-                 uses_ans: bool = False, has_param: bool = False, reads: Any = True,
-                 batch: bool = False) -> None:
-        self.name = name
-        self.scalar = scalar
-        self.array = array
-        self.rules = rules
-        self.uses_ans = uses_ans
-        self.has_param = has_param
-        # Whether the rules read the inputs' values (not just their shapes): only then does an
-        # in-place change of an input after the forward pass invalidate the backward pass.
-        self.reads = reads
-        self.batch = batch
-        self.edge: Any = None  # numpy's answer where ``scalar`` raises (ops.py sets it)
-
-    def forward(self, vals: tuple, p: Any = None) -> Any:
-        if self.scalar is not None:
-            for v in vals:
-                if type(v) is not float:
-                    break
-            else:
-                try:
-                    return self.scalar(*vals, p) if self.has_param else self.scalar(*vals)
-                except _SCALAR_ERRORS:
-                    if self.edge is not None:
-                        return self.edge(*vals)
-        f = self.array
-        if type(f) is str:
-            f = self.array = getattr(np, f)
-        try:
-            if self.has_param:
-                out = f(*vals, p)
-            elif type(f) is np.ufunc and f.signature is None:  # elementwise (matmul is a gufunc:
-                # its result does not have the operands' broadcast shape)
-                out = parallel.ufunc(f, vals)
-            else:
-                out = f(*vals)
-        except ValueError as exc:
-            raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
-        return demote(out)
-
-    def __call__(self, *args: Any) -> "Tensor":
-        return apply(self, args)
-
-    def __repr__(self) -> str:
-        return f"<prim {self.name}>"
-
-
-def _shape_message(vals: tuple, exc: Exception) -> str:
-    shapes = " and ".join(str(shape_of(v)) for v in vals)
-    text = str(exc)
-    if "broadcast" in text:
-        return f"shapes {shapes} do not broadcast"
-    return f"shapes {shapes}: {text}"
-
 
 _next_seq = itertools.count().__next__
 
@@ -417,54 +341,6 @@ class Tensor:
     def register_hook(self, hook: Any) -> None:
         raise DiffcliError("autograd", "hooks are not supported; use retain_grad() or diffcli.grad")
 
-    # ----- in-place operations ----------------------------------------
-    def _inplace(self, prim: Prim, args: tuple, p: Any = None) -> "Tensor":
-        recording = state.grad_enabled
-        if recording and self.grad_fn is None and self.requires_grad:
-            raise DiffcliError("autograd", "a leaf tensor that requires grad cannot be modified in place "
-                               "(wrap the update in diffcli.no_grad())")
-        old = self.detach()
-        old._rg, old.grad_fn = self._rg, self.grad_fn
-        args = tuple(old if a is self else a for a in args)  # y.add_(y) must not save y itself
-        out = apply(prim, (old,) + args, p)
-        if shape_of(out._v) != shape_of(self._v):
-            raise DiffcliError("shape", f"in-place {prim.name.lower()} would change shape "
-                               f"{shape_of(self._v)} to {shape_of(out._v)}")
-        self._v = out._v
-        if recording and out.grad_fn is not None:
-            self.grad_fn, self._rg = out.grad_fn, True
-        self._version += 1
-        state.inplace += 1
-        return self
-
-    def zero_(self) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (0.0,))
-
-    def add_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.ADD, (other,))
-
-    def sub_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.SUB, (other,))
-
-    def mul_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (other,))
-
-    def div_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.DIV, (other,))
-
-    def fill_(self, value: float) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (0.0,)).add_(value)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        from . import ops_array
-        self._inplace(ops_array.SETITEM, (value,), ops_array.normalize_index(index))
-
 
 def value_of(t: Any) -> Any:
     """The raw value of a node's input: a tensor's, or the float saved in its place."""
@@ -477,7 +353,3 @@ def const(value: Any) -> Tensor:
     t._v = value if type(value) is float else to_raw(value)
     t._rg, t.grad, t.grad_fn, t._version = False, None, None, 0
     return t
-
-
-from .apply import apply, apply1, apply2  # noqa: E402  (it builds on the classes above)
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.ops_array import SUM
+from ..engine.ops import SUM
 from ..errors import DiffcliError
 from . import expr as S
 from .expr import Sym

@@ -1,4 +1,5 @@
-"""The symbolic interpretation of the engine's primitives: one kernel per primitive object.
+"""The symbolic interpretation of the engine's primitives: one kernel per primitive object,
+declared on the primitive itself (``prim.define("formula", kernel)``).
 
 When an engine operation (``ops.mul``, ``ops.cos``, ``ops.where``...) meets a ``Sym``, the
 engine hands it to ``run``, which builds the expression node in canonical form. The
@@ -13,7 +14,8 @@ import math
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..engine import ops, ops_array
+from ..engine import ops
+from ..engine.ops_math import TWO_OVER_SQRT_PI
 from ..errors import DiffcliError
 from . import expr as S
 from .expr import Sym
@@ -35,7 +37,7 @@ def _known_floats() -> dict[float, Sym]:
     """Irrational constants the rules write as floats (1/ln 2 in log2's rule), as formulas."""
     log = lambda n: S.fn(U["log"], "log", (S.num(n),))  # noqa: E731
     pairs = {1.0 / math.log(2.0): S.div(S.ONE, log(2)), 1.0 / math.log(10.0): S.div(S.ONE, log(10)),
-             ops.TWO_OVER_SQRT_PI: S.div(S.num(2), S.power(S.const("pi"), S.HALF)),
+             TWO_OVER_SQRT_PI: S.div(S.num(2), S.power(S.const("pi"), S.HALF)),
              math.pi: S.const("pi"), math.e: S.const("e")}
     return pairs
 
@@ -79,7 +81,8 @@ def _nary(name: str, prim: Any) -> Callable:
     return lambda *xs: S.fn(prim, name, xs, _exact_fold(prim.scalar) if prim is not ops.CLIP else None)
 
 
-KERNELS: dict[Any, Callable[..., Sym]] = {
+KEY = "formula"
+_KERNELS: dict[Any, Callable[..., Sym]] = {
     ops.ADD: S.add, ops.SUB: S.sub, ops.MUL: S.mul, ops.GMUL: S.mul, ops.DIV: S.div,
     ops.NEG: S.neg, ops.POW: S.power, ops.ALIAS: lambda x: x, ops.WHERE: S.where,
     ops.LT: lambda a, b: S.cmp("<", a, b), ops.LE: lambda a, b: S.cmp("<=", a, b),
@@ -92,8 +95,10 @@ KERNELS: dict[Any, Callable[..., Sym]] = {
     ops.CLIP: _nary("clip", ops.CLIP),
     # the sum of an elementwise formula of vector variables; its gradient is the formula's
     # elementwise derivative (derive.py), the one reduction a formula can be written through
-    ops_array.SUM: lambda x: S.fn(ops_array.SUM, "sum", (x,), lambda v: v),
+    ops.SUM: lambda x: S.fn(ops.SUM, "sum", (x,), lambda v: v),
 }
+for _prim, _kernel in _KERNELS.items():
+    _prim.define(KEY, _kernel)
 
 # The primitive each canonical node stands for, for its derivative: a sum is Add, a product
 # Mul, a power Pow (Sub, Div and Neg are written with them).
@@ -102,7 +107,7 @@ NODE_PRIMS = {"add": ops.ADD, "mul": ops.MUL, "pow": ops.POW, "where": ops.WHERE
 
 def run(prim: Any, args: tuple, p: Any = None) -> Sym:
     """The engine's entry point for symbolic operands: ``prim`` applied to ``args``."""
-    kernel = KERNELS.get(prim)
+    kernel = prim.interpretation(KEY)
     if kernel is None or p is not None:
         raise DiffcliError("type", f"no formula can be written through {prim.name.lower()}: bind the "
                            "variables (at x = ...) for a numeric answer")

@@ -174,3 +174,12 @@ def test_second_derivative_through_sum_is_refused():
     from diffcli.errors import DiffcliError
     with pytest.raises(DiffcliError, match="second derivative through sum"):
         answer("hessian", "sum(v^3)")
+
+
+def test_every_elementwise_primitive_declares_a_formula():
+    from diffcli.engine import ops
+    from diffcli.symbolic import kernels
+    missing = [p.name for p in ops.PRIMS if p.elementwise and p.interpretation(kernels.KEY) is None]
+    assert not missing
+    assert ops.SUM.interpretation(kernels.KEY) is not None
+    assert ops.DET.interpretation(kernels.KEY) is None  # a clear error instead (test above)
