@@ -96,3 +96,15 @@ def _diff(out: dict, y: Sym, wrt: list[str], options: Any, names: list[str], sho
     out["derivative"] = show(derivs[-1])
     if options.all_orders:
         out["derivatives"] = [show(d) for d in derivs]
+
+
+def repl_formula(text: str, definitions: dict) -> str:
+    """The REPL's ``:diff EXPR, VAR[, ORDER]``: the derivative as a formula (every name in EXPR
+    is a variable, whatever the session has bound to it)."""
+    source = f"diff({text})"
+    program = parse(source)
+    call = program.expr
+    if program.definitions or program.bindings or call is None or call.kind != "call" or not 2 <= len(call.args) <= 3:
+        raise DiffcliError("usage", ":diff takes an expression, a variable and an optional order: "
+                           ":diff x^3*sin(x), x")
+    return to_text(Builder(definitions, source).build(call, {}))
