@@ -157,7 +157,7 @@ _command("hessian", "Second derivatives of a scalar PROGRAM.", [
     FORMULA_OPTIONS)
 _command("diff", "The n-th derivative, or a mixed partial taken in the order given.", [
     'diffcli diff "exp(sin(x)) at x=0.7" --order 10', 'diffcli diff "x^2*y^3 at x=1, y=2" --wrt x,y,y',
-    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "x^3*sin(x)"    (a formula)'],
+    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "x^3*sin(x)"'],
     [click.option("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
      click.option("--all", "all_orders", is_flag=True, help="Report every order from 1 to N."),
      *FORMULA_OPTIONS])

@@ -26,20 +26,28 @@ def _level(e: Expr) -> int:
     return ATOM
 
 
-def _walk(e: Expr, need: int, leaf: Callable, node: Callable, paren: Callable) -> str:
+def _walk(e: Expr, need: int, leaf: Callable, node: Callable, paren: Callable, latex: bool = False) -> str:
+    """``e`` written by ``leaf`` and ``node``, in parentheses (``paren``) where its level is
+    below ``need``. In LaTeX a fraction's parts and an exponent are set apart by the layout
+    itself and need none."""
     lvl = _level(e)
     if e.kind in ("num", "name"):
         out = leaf(e)
     elif e.kind == "binary":
         lneed, rneed = _OPERANDS[lvl]
-        a = _walk(e.args[0], lneed, leaf, node, paren)
-        b = _walk(e.args[1], rneed if e.value != "^" or e.args[1].kind != "group" else EXPR,
-                  leaf, node, paren)
+        if latex and e.value == "/":
+            lneed = rneed = EXPR
+        elif e.value == "^" and (latex or e.args[1].kind == "group"):
+            rneed = EXPR
+        a = _walk(e.args[0], lneed, leaf, node, paren, latex)
+        b = _walk(e.args[1], rneed, leaf, node, paren, latex)
         out = node(e, [a, b])
     elif e.kind == "unary":
-        out = node(e, [_walk(e.args[0], lvl, leaf, node, paren)])
+        out = node(e, [_walk(e.args[0], lvl, leaf, node, paren, latex)])
+    elif e.kind == "group" and latex and need == EXPR:
+        return _walk(e.args[0], EXPR, leaf, node, paren, latex)
     else:  # call, group
-        out = node(e, [_walk(a, EXPR, leaf, node, paren) for a in e.args])
+        out = node(e, [_walk(a, EXPR, leaf, node, paren, latex) for a in e.args])
     return paren(out) if lvl < need else out
 
 
@@ -91,9 +99,9 @@ def _latex_node(e: Expr, parts: list[str]) -> str:
     if e.kind == "binary":
         op, (a, b) = e.value, parts
         if op == "/":
-            return r"\frac{" + _bare(a) + "}{" + _bare(b) + "}"
+            return r"\frac{" + a + "}{" + b + "}"
         if op == "^":
-            return a + "^{" + _bare(b) + "}"
+            return a + "^{" + b + "}"
         if op == "*":
             return a + (r" \cdot " if b[:1].isdigit() or b.startswith(r"\frac") and a[-1:].isdigit() else " ") + b
         return f"{a} {_LATEX_CMP.get(op, op)} {b}"
@@ -115,16 +123,9 @@ def _latex_node(e: Expr, parts: list[str]) -> str:
     return head + r"\left(" + ", ".join(args) + r"\right)"
 
 
-def _bare(s: str) -> str:
-    """A fraction's parts and an exponent need no parentheses of their own."""
-    if s.startswith(r"\left(") and s.endswith(r"\right)") and s.count(r"\left(") == 1:
-        return s[6:-7]
-    return s
-
-
 def to_latex(e: Sym) -> str:
     tree = layout(e)
-    out = _walk(tree, EXPR, _latex_leaf, _latex_node, lambda s: r"\left(" + s + r"\right)")
+    out = _walk(tree, EXPR, _latex_leaf, _latex_node, lambda s: r"\left(" + s + r"\right)", latex=True)
     return r"\left[" + out + r"\right]" if e.op == "cmp" else out
 
 

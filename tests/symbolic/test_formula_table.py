@@ -123,6 +123,7 @@ LATEX = {
     "pi*x^2": r"2 \pi x",
     "(x^2 + 1)^5": r"10 x \left(x^{2} + 1\right)^{4}",
     "1/(1 + x)^2": r"-\frac{2}{\left(x + 1\right)^{3}}",
+    "atan(x)/x": r"\frac{1}{x \left(x^{2} + 1\right)} - \frac{\arctan\left(x\right)}{x^{2}}",
 }
 
 
