@@ -100,8 +100,10 @@ class Builder:
                 return body
             return S.custom(name, body, tuple(args), self._rule(d, tuple(args)))
         b = BUILTINS.get(name)
-        if b is None:
-            raise DiffcliError("name", f"unknown function '{name}'")
+        if b is None:  # the numeric evaluator's message, with its "did you mean"
+            from ..language.evaluator import Evaluator
+            from ..language.limits import Limits
+            raise Evaluator(self.defs, Limits()).unknown(name, {}, "function")
         if b.fn is None:
             return self._special(e, env, src)
         lo, hi = b.arity

@@ -43,6 +43,13 @@ def formula_program(session: Any, text: str, options: Any) -> tuple | None:
 
 def run(session: Any, command: str, text: str, options: Any, found: tuple | None = None) -> dict:
     """The formula answer of ``command`` (``found``: formula_program's answer, if known)."""
+    try:
+        return _run(session, command, text, options, found)
+    except RecursionError:
+        raise DiffcliError("limit", "the formula is nested too deeply to write out") from None
+
+
+def _run(session: Any, command: str, text: str, options: Any, found: tuple | None) -> dict:
     found = found or formula_program(session, text, options)
     if found is None:
         raise DiffcliError("usage", "--symbolic needs a program with an expression")
@@ -107,4 +114,11 @@ def repl_formula(text: str, definitions: dict) -> str:
     if program.definitions or program.bindings or call is None or call.kind != "call" or not 2 <= len(call.args) <= 3:
         raise DiffcliError("usage", ":diff takes an expression, a variable and an optional order: "
                            ":diff x^3*sin(x), x")
-    return to_text(Builder(definitions, source).build(call, {}))
+    try:
+        return to_text(Builder(definitions, source).build(call, {}))
+    except DiffcliError as err:
+        if err.span is not None and err.source == source and err.span[0] >= 5:  # a place in EXPR
+            start, end = err.span
+            err.span = err.line = err.column = None
+            err.at((start - 5, min(end - 5, len(text))), text)
+        raise

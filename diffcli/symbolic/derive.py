@@ -39,7 +39,7 @@ def _contributions(node: Sym, d: dict) -> list[Sym]:
             if d[args[i]] is not S.ZERO:
                 out.append(rules[i](d[args[i]], node, *args))
     elif op == "fn" and node.rule is not None:  # a user function with its own rule
-        body, params = args[0], args[1:]
+        params = args[1:]  # args[0] is the function's body, its value
         for gi, a in zip(node.rule(params), params):
             if d[a] is not S.ZERO and gi is not None:
                 out.append(S.mul(d[a], gi))

@@ -33,7 +33,7 @@ def _call(name: str, args: list[Expr]) -> Expr:
     return Expr("call", name, tuple(args), _SPAN)
 
 
-def _group(e: Expr) -> Expr:
+def parenthesized(e: Expr) -> Expr:
     return unary("group", None, e, _SPAN)
 
 
@@ -61,7 +61,7 @@ def _power(base: Sym, k: Any) -> Expr:
     if k == Fraction(1, 2):
         return _call("sqrt", [layout(base)])
     exp = _num(k)
-    return binary("binary", "^", layout(base), _group(exp) if exp.kind == "binary" else exp, _SPAN)
+    return binary("binary", "^", layout(base), parenthesized(exp) if exp.kind == "binary" else exp, _SPAN)
 
 
 def _mul_layout(coef: Any, factors: tuple) -> Expr:
@@ -123,7 +123,7 @@ def layout(e: Sym) -> Expr:
             if v > 0:
                 return _power(base, v)
             expo = _num(abs(v))
-            return binary("binary", "^", layout(base), _group(unary("unary", "-", expo, _SPAN)), _SPAN)
+            return binary("binary", "^", layout(base), parenthesized(unary("unary", "-", expo, _SPAN)), _SPAN)
         return binary("binary", "^", layout(base), layout(k), _SPAN)
     if op == "fn":
         if e.rule is not None:  # a user function with its own rule: its value is its body

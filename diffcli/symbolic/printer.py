@@ -10,7 +10,7 @@ from typing import Callable
 from ..language.ast import Expr
 from ..language.printer import ARITH, ATOM, EXPR, POSTFIX, POWER, TERM, UNARY, number_text
 from .expr import Sym
-from .layout import _group, layout
+from .layout import parenthesized, layout
 
 _LEVEL = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "^": POWER}
 _OPERANDS = {EXPR: (ARITH, ARITH), ARITH: (ARITH, TERM), TERM: (TERM, UNARY), POWER: (POSTFIX, UNARY)}
@@ -76,7 +76,7 @@ def to_text(e: Sym) -> str:
     """The formula in diffcli's language (``diffcli eval`` reads it back)."""
     tree = layout(e)
     if e.op == "cmp":  # a 0/1 mask reads as one: (x > 0)
-        tree = _group(tree)
+        tree = parenthesized(tree)
     return text(tree)
 
 
