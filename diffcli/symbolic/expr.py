@@ -316,10 +316,20 @@ def power(b: Sym, e: Sym) -> Sym:
             return power(b.args[0], mul(b.args[1], e))
         if integer and b.op == "mul":  # (2*x*y)^2 = 4*x^2*y^2
             return mul(*[power(f, e) for f in b.args])
+        if integer and b.op == "add":  # (y - x)^2 = (x - y)^2, (2*x + 2)^2 = 4*(x + 1)^2: one form
+            content, p = primitive(b)
+            if content != 1:
+                return mul(num(content ** int(ev)), _make("pow", (p, e)))
     if b.op == "num" and b.args[0] == 1:
         return ONE
     if b.op == "num" and b.args[0] == 0 and e.op == "num" and e.args[0] > 0:
         return ZERO
+    return _make("pow", (b, e))
+
+
+def power_as_written(b: Sym, e: Sym) -> Sym:
+    """b^e without canonicalisation: for printing only, (1 - x^2)^-1 where the canonical form
+    is -(x^2 - 1)^-1."""
     return _make("pow", (b, e))
 
 

@@ -75,7 +75,7 @@ def _mul_layout(coef: Any, factors: tuple) -> Expr:
                     best, gain = i, g
         if best is not None:  # (-s)^k = -(s^k) for an odd k
             f = factors[best]
-            flipped = S.neg(f) if f.op == "add" else S.power(S.neg(f.args[0]), f.args[1])
+            flipped = S.neg(f) if f.op == "add" else S.power_as_written(S.neg(f.args[0]), f.args[1])
             factors = factors[:best] + (flipped,) + factors[best + 1:]
             coef = -coef
     top: list[Expr] = []
@@ -173,6 +173,11 @@ def _shared(terms: list[Sym]) -> tuple[Sym, Sym] | None:
     return best, least[best]
 
 
+def _has_factor(t: Sym, base: Sym) -> bool:
+    return any((f.args[0] if f.op == "pow" and f.args[1].op == "num" and f.args[1].args[0] > 0 else f) is base
+               for f in _factors(t))
+
+
 def _sum_pieces(terms: list[Sym]) -> list[tuple[Expr, bool]]:
     """A sum as (tree, negative) pieces, shared factors written once."""
     shared = _shared(terms) if len(terms) >= MIN_SHARED else None
@@ -183,13 +188,14 @@ def _sum_pieces(terms: list[Sym]) -> list[tuple[Expr, bool]]:
     quotients: list[Sym] = []
     rest: list[Sym] = []
     for t in terms:
-        if any((f.args[0] if f.op == "pow" and f.args[1].op == "num" and f.args[1].args[0] > 0 else f) is base
-               for f in _factors(t)):
+        if _has_factor(t, base):
             quotients.append(S.mul(t, inv))
         else:
             rest.append(t)
     q = S.add(*quotients)
     inner = list(q.args) if q.op == "add" else [q]
+    if any(_has_factor(t, base) for t in inner):  # the factor did not divide out: write it plainly
+        return [_term_piece(t) for t in terms]
     negative = all(_coefficient(t) < 0 for t in inner)
     if negative:
         inner = [S.neg(t) for t in inner]

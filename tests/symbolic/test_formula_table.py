@@ -184,3 +184,11 @@ def test_every_elementwise_primitive_declares_a_formula():
     assert not missing
     assert ops.SUM.interpretation(kernels.KEY) is not None
     assert ops.DET.interpretation(kernels.KEY) is None  # a clear error instead (test above)
+
+
+def test_a_power_of_a_sum_has_one_form():
+    # (y - x)^2 and (x - y)^2 were two nodes: their sum did not collect, and a shared factor
+    # 5^((y - x)^2) never divided out of a Hessian's terms when printing (endless recursion)
+    assert answer("grad", "(y - x)^2 + (x - y)^2")["value"] == "2*(x - y)^2"
+    h = answer("hessian", "x*(y^2 + 5^(y - x)^2)")["hessian"]
+    assert h["x"]["x"] == "5^(x - y)^2*(2*x*log(5) + 4*x*log(5)^2*(x - y)^2 + 4*log(5)*(x - y))"
