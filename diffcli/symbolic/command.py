@@ -14,7 +14,7 @@ from ..language.analysis import check_definition, free_names
 from ..language.parser import parse
 from .build import Builder
 from .derive import derivative, has_sum, nth
-from .expr import Sym
+from .expr import Sym, clear
 from .printer import to_latex, to_text
 
 COMMANDS = ("grad", "diff", "hessian", "jacobian")
@@ -50,6 +50,7 @@ def run(session: Any, command: str, text: str, options: Any, found: tuple | None
 
 
 def _run(session: Any, command: str, text: str, options: Any, found: tuple | None) -> dict:
+    clear()  # each program's formulas are its own: a batch does not accumulate them
     found = found or formula_program(session, text, options)
     if found is None:
         raise DiffcliError("usage", "--symbolic needs a program with an expression")

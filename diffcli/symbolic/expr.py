@@ -68,9 +68,20 @@ def _make(op: str, args: tuple, prim: Any = None, name: str | None = None, rule:
     return s
 
 
+_KEEP = [0]  # how many nodes (the first made) clear() keeps: the modules' own constants
+
+
+def keep_existing() -> None:
+    """The nodes made so far (ZERO, ONE, the rules' constants) outlive clear(): modules hold
+    them and compare by identity."""
+    _KEEP[0] = len(_TABLE)
+
+
 def clear() -> None:
-    """Forget every interned node (a long session's memory)."""
+    """Forget the nodes of earlier formulas (a batch's or a session's memory)."""
+    kept = list(_TABLE.items())[:_KEEP[0]]
     _TABLE.clear()
+    _TABLE.update(kept)
     _PRIMITIVE.clear()
 
 

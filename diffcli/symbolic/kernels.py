@@ -122,3 +122,4 @@ def _engine_apply(self: Sym, prim: Any, args: tuple, p: Any = None) -> Sym:
 
 
 Sym.__engine_apply__ = _engine_apply
+S.keep_existing()
