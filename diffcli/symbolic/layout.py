@@ -173,6 +173,16 @@ def _shared(terms: list[Sym]) -> tuple[Sym, Sym] | None:
     return best, least[best]
 
 
+def _degree(t: Sym, base: Sym) -> Any:
+    """The power of ``base`` in the term ``t`` (0 when absent)."""
+    for f in _factors(t):
+        if f is base:
+            return 1
+        if f.op == "pow" and f.args[0] is base and f.args[1].op == "num":
+            return f.args[1].args[0]
+    return 0
+
+
 def _has_factor(t: Sym, base: Sym) -> bool:
     return any((f.args[0] if f.op == "pow" and f.args[1].op == "num" and f.args[1].args[0] > 0 else f) is base
                for f in _factors(t))
@@ -194,8 +204,9 @@ def _sum_pieces(terms: list[Sym]) -> list[tuple[Expr, bool]]:
             rest.append(t)
     q = S.add(*quotients)
     inner = list(q.args) if q.op == "add" else [q]
-    if any(_has_factor(t, base) for t in inner):  # the factor did not divide out: write it plainly
-        return [_term_piece(t) for t in terms]
+    grouped = [t for t in terms if _has_factor(t, base)]
+    if any(_degree(q, base) >= _degree(t, base) for q, t in zip(quotients, grouped)):
+        return [_term_piece(t) for t in terms]  # the factor did not divide out: write it plainly
     negative = all(_coefficient(t) < 0 for t in inner)
     if negative:
         inner = [S.neg(t) for t in inner]
