@@ -191,21 +191,39 @@ _command("eval", "The value of PROGRAM.", [
     'diffcli eval "x^2 + 1 at x = 3"', "diffcli eval \"sum(v) * 2\" --at 'v=[1,2,3]'",
     'diffcli eval -- "-x^2 at x=2"', 'diffcli eval "sin(x)" --grid x=0:pi:5'],
     uses=("at", "json", "precision", "jobs") + GRID)
-_command("grad", "The gradient of a scalar PROGRAM (or, with --seed, a vector-Jacobian product).", [
+# formulas (diffcli/symbolic): --symbolic, and latex among --format's choices
+OPTIONS["symbolic"] = _opt("--symbolic", is_flag=True, help="Answer with formulas even when values are "
+                           "bound (a program with free variables and no bindings always gets formulas).",
+                           section="Formulas")
+OPTIONS["formats"] = _opt("--format", "fmt", type=click.Choice(["text", "csv", "tsv", "latex"]), default="text",
+                          show_default=True, help="text; csv or tsv: a grid's table with a header row; "
+                          "latex: formulas written as LaTeX.")
+OPTIONS["latex"] = _opt("--format", "fmt", type=click.Choice(["text", "latex"]), default="text",
+                        show_default=True, help="How formulas are written: diffcli's own language, or LaTeX.",
+                        section="Formulas")
+UNUSED["symbolic"] = False
+FORMULA_GRID = DERIVATIVE + ("grid", "formats", "symbolic")
+_command("grad", "The gradient of a scalar PROGRAM (or, with --seed, a vector-Jacobian product); "
+         "with free variables and no bindings, as formulas.", [
     'diffcli grad "x^2*sin(y) at x=1.5, y=-0.5"', 'diffcli grad "x*y + z at x=1, y=2, z=3" --wrt x,y',
-    "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'", 'diffcli grad "x^2*y" --grid x=0:1:3 --grid y=[1,2]'],
-    uses=DERIVATIVE + GRID,
+    "diffcli grad \"v^2\" --at 'v=[1,2,3]' --seed '[1,0,0]'", 'diffcli grad "x^2*y" --grid x=0:1:3 --grid y=[1,2]',
+    'diffcli grad "x^2*sin(y)"'],
+    uses=FORMULA_GRID,
     extra=[_opt("--seed", metavar="VALUE", help="The vector v of v^T J, shaped like the value "
                 "(a number is broadcast).")])
 _command("jacobian", "The Jacobian of PROGRAM: every row from one batched reverse pass.", [
-    "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"])
+    "diffcli jacobian \"[x*y, x+y, sin(x)]\" --at x=1 --at y=2", "diffcli jacobian \"tanh(v)\" --at 'v=[0, 1]'"],
+    uses=DERIVATIVE + ("symbolic", "latex"))
 _command("hessian", "Second derivatives of a scalar PROGRAM.", [
-    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'"],
-    uses=DERIVATIVE + GRID)
-_command("diff", "The n-th derivative, or a mixed partial taken in the order given.", [
+    'diffcli hessian "x^2*y + y^3 at x=1, y=2"', "diffcli hessian \"sum(v^3)\" --at 'v=[1,2]'",
+    'diffcli hessian "x^2*y" --format latex'],
+    uses=FORMULA_GRID)
+_command("diff", "The n-th derivative, or a mixed partial taken in the order given; with free "
+         "variables and no bindings, as a formula.", [
     'diffcli diff "exp(sin(x)) at x=0.7" --order 10', 'diffcli diff "x^2*y^3 at x=1, y=2" --wrt x,y,y',
-    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "exp(sin(x))*x^2" --grid x=-3:3:101 --format csv'],
-    uses=DERIVATIVE + GRID,
+    'diffcli diff "sin(x) at x=0" --order 4 --all', 'diffcli diff "exp(sin(x))*x^2" --grid x=-3:3:101 --format csv',
+    'diffcli diff "x^3*sin(x)"'],
+    uses=FORMULA_GRID,
     extra=[_opt("--order", type=int, default=1, show_default=True, help="Order, with one variable."),
            _opt("--all", "all_orders", is_flag=True, help="Report every order from 1 to N.")])
 _command("check", "The reverse-mode gradient against finite differences (exit 1 if they disagree).", [

@@ -18,7 +18,30 @@ def run(session: Session, command: str, text: str, options: Options) -> dict:
     """Run one program under the session's limits; a result dict or a DiffcliError."""
     fn = COMMANDS[command]
     with session.guarded(options.detect_anomaly):
-        return fn(session, text, options)
+        if command in FORMULA_COMMANDS and (options.symbolic or options.latex):
+            from .symbolic.command import run as formula
+            return formula(session, command, text, options)
+        try:
+            return fn(session, text, options)
+        except DiffcliError as err:
+            if err.kind != "name" or command not in FORMULA_COMMANDS or options.at:
+                raise
+            found = _formula_program(session, text, options)  # free variables, no bindings: formulas
+            if found is None:
+                raise
+        from .symbolic.command import run as formula
+        return formula(session, command, text, options, found)
+
+
+FORMULA_COMMANDS = ("grad", "diff", "hessian", "jacobian")
+
+
+def _formula_program(session: Session, text: str, options: Options) -> tuple | None:
+    from .symbolic.command import formula_program
+    try:
+        return formula_program(session, text, options)
+    except DiffcliError:
+        return None
 
 
 def _scalar(y: E.Tensor, what: str, p: Prepared) -> None:

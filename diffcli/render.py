@@ -35,8 +35,8 @@ def _finite_lists(x: Any) -> Any:
 
 
 JSON_KEYS = {
-    "eval": ("value",), "grad": ("value", "grad"), "jacobian": ("value", "jacobian"),
-    "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
+    "eval": ("value",), "grad": ("value", "grad", "symbolic"), "jacobian": ("value", "jacobian", "symbolic"),
+    "hessian": ("value", "hessian", "symbolic"), "diff": ("value", "wrt", "derivative", "derivatives", "symbolic"),
     "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "undetermined", "variables"),
     "graph": ("nodes", "edges"), "taylor": ("value", "at", "coefficients", "polynomial"),
     "minimize": ("value", "at", "grad_norm", "iterations", "evaluations", "converged", "method", "message"),
@@ -152,6 +152,10 @@ def fmt(v: Any, precision: int | None = None) -> str:
         v = v._v
     if type(v) is float:
         return _num(v, precision)
+    if type(v) is str:  # a formula
+        return v
+    if type(v) is list:  # formulas of a vector
+        return "[" + ", ".join(v) + "]"
     shape = v.shape
     if v.size > SUMMARY:
         from .engine.backend import np

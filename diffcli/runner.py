@@ -34,7 +34,8 @@ def options_from(kw: dict) -> Options:
     return Options(at=list(kw["at"]), wrt=kw["wrt"], seed=kw.get("seed"), order=order,
                    all_orders=kw.get("all_orders", False), tol=kw.get("tol", 1e-6),
                    detect_anomaly=kw["detect_anomaly"], limits=limits, method=kw.get("method", "bfgs"),
-                   max_iter=kw.get("max_iter", 1000), trace=kw.get("trace", False))
+                   max_iter=kw.get("max_iter", 1000), trace=kw.get("trace", False),
+                   symbolic=kw.get("symbolic", False), latex=kw.get("fmt") == "latex")
 
 
 def run_cli(command: str, kw: dict) -> int:

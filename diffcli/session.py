@@ -18,10 +18,10 @@ from .record import Factory, Record
 class Options(Record):
     """What a command asks for, besides the program."""
     FIELDS = ("at", "wrt", "seed", "order", "all_orders", "tol", "detect_anomaly", "limits",
-              "method", "max_iter", "trace")
+              "method", "max_iter", "trace", "symbolic", "latex")
     DEFAULTS = {"at": Factory(list), "wrt": None, "seed": None, "order": 1, "all_orders": False,
                 "tol": 1e-6, "detect_anomaly": False, "limits": Factory(Limits),
-                "method": "bfgs", "max_iter": 1000, "trace": False}
+                "method": "bfgs", "max_iter": 1000, "trace": False, "symbolic": False, "latex": False}
     at: list[tuple[str, str]]  # --at NAME=VALUE, in order
     wrt: list[str] | None
     seed: str | None
@@ -33,6 +33,8 @@ class Options(Record):
     method: str      # minimize: bfgs, lbfgs, newton or gd
     max_iter: int    # minimize, solve
     trace: bool      # minimize, solve: one line per iteration
+    symbolic: bool                   # answer with formulas even when values are bound
+    latex: bool                      # formulas as LaTeX
 
 
 class Prepared(Record):

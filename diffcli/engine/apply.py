@@ -1,7 +1,9 @@
 """``apply``: the one place where operations run and are recorded.
 
 A Python number operand becomes a tensor only when a node must save it; in a backward pass
-without create_graph (``state.raw``) operations take and return raw values.
+without create_graph (``state.raw``) operations take and return raw values. An operand of
+another interpretation (a formula: a type with ``__engine_apply__``) takes the operation over,
+so the derivative rules, written in these operations, run on it unchanged.
 
 ``apply1`` and ``apply2`` are ``apply`` written out for one and two inputs: every operation of
 a scalar program and of its backward pass goes through one of them, and the general form's
@@ -32,6 +34,8 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Any:
     record = False
     for a in args:
         if type(a) is not Tensor:
+            if hasattr(a, "__engine_apply__"):
+                return a.__engine_apply__(prim, tuple(args), p)
             a = const(a)
         elif a._rg:
             record = True
@@ -64,6 +68,8 @@ def apply2(prim: Prim, a: Any, b: Any) -> Any:
     elif ta is float or ta is int:
         av, ra = a if ta is float else float(a), False
     else:
+        if hasattr(a, "__engine_apply__"):
+            return a.__engine_apply__(prim, (a, b))
         a = const(a)
         av, ra, ta = a._v, False, Tensor
     if tb is Tensor:
@@ -71,6 +77,8 @@ def apply2(prim: Prim, a: Any, b: Any) -> Any:
     elif tb is float or tb is int:
         bv, rb = b if tb is float else float(b), False
     else:
+        if hasattr(b, "__engine_apply__"):
+            return b.__engine_apply__(prim, (a, b))
         b = const(b)
         bv, rb, tb = b._v, False, Tensor
     scalars = type(av) is float and type(bv) is float
@@ -108,6 +116,8 @@ def apply1(prim: Prim, a: Any) -> Any:
                 except _SCALAR_ERRORS:
                     pass
             return prim.forward((a,))
+        if hasattr(a, "__engine_apply__"):
+            return a.__engine_apply__(prim, (a,))
         a = const(a)
     elif state.raw:
         return apply1(prim, a._v)

@@ -114,6 +114,8 @@ def _shape_arg(shape: Sequence[Any]) -> tuple:
 
 def reduce_axes(x: Any, axis: Any) -> tuple:
     """(x as a tensor, the axes a reduction along ``axis`` takes), checked."""
+    if hasattr(x, "__engine_apply__"):  # another interpretation (a formula): no shape to check here
+        return x, axis
     x = x if isinstance(x, Tensor) else const(x)
     axes = norm_axis(axis, x.ndim)
     if axes is not None and x.ndim == 0:

@@ -18,6 +18,7 @@ COMMANDS = {
     ":help": ("[NAME]", "built-ins by group, or the documentation of one name"),
     ":vars": ("", "your variables (shape, value, gradient) and functions"),
     ":graph": ("NAME", "the computation graph behind a variable (or an expression)"),
+    ":diff": ("EXPR, VAR[, N]", "the derivative as a formula, as in :diff x^3*sin(x), x"),
     ":anomaly": ("on|off", "backward stops at the first operation whose gradient turns NaN"),
     ":precision": ("N|off", "significant digits shown (off: the shortest that round-trips)"),
     ":plot": ("EXPR, x=A:B[:N]", "plot an expression and its derivative in the terminal (needs plotext)"),
@@ -88,6 +89,14 @@ def _graph(state: Any, arg: str, reply: Any) -> None:
         reply.say(f"{arg} does not require grad, so it has no graph (value {fmt(value, state.precision)})")
         return
     reply.say(graph_text(build_live(value, state.variables, state.nodes), state.style, state.precision))
+
+
+def _diff(state: Any, arg: str, reply: Any) -> None:
+    from ..symbolic.command import repl_formula
+    if not arg:
+        raise DiffcliError("usage", "which derivative? :diff EXPR, VAR[, ORDER], as in :diff x^3*sin(x), x")
+    with state.guard():
+        reply.say(repl_formula(arg, state.definitions))
 
 
 def _switch(arg: str, what: str) -> bool:
@@ -181,6 +190,6 @@ def _quit(state: Any, arg: str, reply: Any) -> None:
 
 
 HANDLERS: dict[str, Callable[[Any, str, Any], None]] = {
-    ":help": _help, ":vars": _vars, ":graph": _graph, ":anomaly": _anomaly, ":precision": _precision,
+    ":help": _help, ":vars": _vars, ":graph": _graph, ":diff": _diff, ":anomaly": _anomaly, ":precision": _precision,
     ":load": _load, ":reset": _reset, ":quit": _quit, ":plot": _plot,
 }

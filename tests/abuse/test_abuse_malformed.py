@@ -186,7 +186,12 @@ def test_unicode_lookalikes_and_controls(program: str, column: int, fragment: st
 def test_malformed_in_every_command(program: str, kind: str, column: int, fragment: str | None) -> None:
     for command in ("grad", "jacobian", "hessian", "diff", "check", "graph"):
         r = invoke([command, program, "--json"])
-        body = assert_error_doc(r.only_json())
+        doc = r.only_json()
+        if doc.get("symbolic") or kind == "name" and "diff needs --wrt" in doc.get("error", {}).get("message", ""):
+            # free variables and no bindings: formulas (issue #20), for which diff needs --wrt
+            assert command not in ("check", "graph") and kind == "name" and " at " not in program, doc
+            continue
+        body = assert_error_doc(doc)
         assert r.code == 1, r
         # the same program error, except that a command may find another problem first
         # (e.g. diff on a program with no variable) only when the program itself evaluates

@@ -98,7 +98,7 @@ def test_blank_whitespace_and_comment_lines_are_skipped_but_counted():
 
 
 def test_crlf_line_endings_are_accepted():
-    stdin = b"x^2 at x = 3\r\n\r\n# comment\r\nsin(x) at x = 0\r\nnope\r\n"
+    stdin = b"x^2 at x = 3\r\n\r\n# comment\r\nsin(x) at x = 0\r\nnope(2)\r\n"
     out = invoke(["grad", "-", "--json"], stdin=stdin).json_lines()
     assert out[0] == {"value": 9.0, "grad": {"x": 6.0}}
     assert out[1] == {"value": 0.0, "grad": {"x": 1.0}}

@@ -64,7 +64,7 @@ def runs():
     for args in USAGE_SUBPROCESS:
         jobs.append((args, None, "script"))
         jobs.append((args + ["--json"], None, "module"))
-    jobs.append((["grad", "-", "--json"], "x^2 at x = 1\nnope\nx at x = 2\n", "script"))
+    jobs.append((["grad", "-", "--json"], "x^2 at x = 1\nnope(1)\nx at x = 2\n", "script"))
     jobs.append((["grad", "-", "--json"], "x^2 at x = 1\n\n# only good lines\nx at x = 2\n", "module"))
     jobs.append((["check", NEARLY, "--tol", "1e-15"], None, "script"))
     jobs.append((["check", "-", "--json", "--tol", "1e-15"], "x at x = 0\n" + NEARLY + "\n", "module"))
@@ -113,7 +113,7 @@ def test_a_program_starting_with_dash_needs_double_dash(runs):
 
 
 def test_batch_exit_1_when_any_line_fails_and_every_line_is_answered(runs):
-    r = runs[(("grad", "-", "--json"), "x^2 at x = 1\nnope\nx at x = 2\n", "script")]
+    r = runs[(("grad", "-", "--json"), "x^2 at x = 1\nnope(1)\nx at x = 2\n", "script")]
     assert r.returncode == 1, r
     out = r.json_lines()
     assert [("error" in o) for o in out] == [False, True, False]

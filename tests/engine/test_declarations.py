@@ -25,10 +25,10 @@ def test_a_namesake_does_not_share_a_taylor_rule():
 
 def test_interpretations_slot():
     p = Prim("Twice", lambda x: 2.0 * x, None, (lambda g, a, x: ops.mul(g, 2.0),))
-    assert p.interpretation("formula") is None
-    assert p.define("formula", "2*{0}") is p
-    assert p.interpretation("formula") == "2*{0}"
-    assert ops.SIN.interpretation("formula") is None  # one primitive's table is its own
+    assert p.interpretation("example") is None
+    assert p.define("example", "2*{0}") is p
+    assert p.interpretation("example") == "2*{0}"
+    assert ops.SIN.interpretation("example") is None  # one primitive's table is its own
 
 
 def test_each_input_rules_get_the_index():
