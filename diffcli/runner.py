@@ -72,7 +72,7 @@ def _run_cli(command: str, kw: dict) -> int:
                 e.hint += "; --debug shows the traceback"
                 if debug:
                     traceback.print_exc()
-            elif lineno is None and e.kind in ("name", "parse") and _looks_like_a_file(text):
+            elif lineno is None and e.kind in ("name", "parse", "type") and _looks_like_a_file(text):
                 e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
         if grid is not None:
