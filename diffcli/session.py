@@ -6,7 +6,7 @@ from typing import Any
 from . import engine as E
 from .engine.backend import has_nan
 from .errors import DiffcliError, line_col
-from .language.analysis import check_definition, free_names
+from .language.analysis import check_definitions, free_names
 from .language.ast import Definition, Program
 from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
 from .language.evaluator import Evaluator
@@ -85,10 +85,7 @@ class Session:
         if deep > lim.max_depth:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
                                f"{lim.max_depth:,} (--max-depth)")
-        defs = dict(self.definitions)
-        for d in program.definitions:
-            check_definition(d, defs)
-            defs[d.name] = d
+        defs = check_definitions(program.definitions, self.definitions)
         ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from .. import engine as E
 from ..errors import DiffcliError
-from ..language.analysis import check_definition, free_names
+from ..language.analysis import check_definitions, free_names
 from ..language.ast import Assign, Definition, Expr, Program
 from ..language.builtins import BUILTINS, CONSTANTS, KEYWORDS
 from ..language.evaluator import Evaluator
@@ -127,10 +127,7 @@ class ReplState:
             return self._assign(*tree, reply)
         self._check_definitions(tree)
         if tree.expr is None:
-            defs = dict(self.definitions)
-            for d in tree.definitions:
-                check_definition(d, defs)
-                defs[d.name] = d
+            check_definitions(tree.definitions, self.definitions)
             self._commit(tree)
             reply.say(self.style.dim("# defined " + ", ".join(f"{d.name}({', '.join(d.params)})"
                                                                for d in tree.definitions)))
@@ -212,11 +209,7 @@ class ReplState:
                                    ).at(d.span, program.source)
 
     def _evaluator(self, program: Program) -> Evaluator:
-        defs = dict(self.definitions)
-        for d in program.definitions:
-            check_definition(d, defs)
-            defs[d.name] = d
-        ev = Evaluator(defs, self.session.limits, attribute=V.attribute, track_kinks=True)
+        ev = Evaluator(check_definitions(program.definitions, self.definitions), self.session.limits, attribute=V.attribute, track_kinks=True)
         ev.trace = []
         return ev
 
