@@ -60,6 +60,8 @@ def _run_cli(command: str, kw: dict) -> int:
         """(text for standard output, text for standard error, failed) of one program."""
         try:
             if bad is not None:
+                if bad[2] is None:
+                    raise DiffcliError(*bad[:2])
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = run(session, command, text, options)
         except DiffcliError as e:
@@ -92,7 +94,7 @@ def _run_cli(command: str, kw: dict) -> int:
         from .workers import MIN_PART, Workers, can_fork, usable_jobs
         jobs = usable_jobs(kw.get("jobs") or 0)
     try:
-        chunks = _stdin_chunks(held.emit) if batch else [[(None, kw["program"], None)]]
+        chunks = _stdin_chunks(held.emit, options.limits.max_length) if batch else [[(None, kw["program"], None)]]
         for chunk in chunks:
             if jobs > 1 and workers is None and len(chunk) >= 2 * MIN_PART and can_fork():
                 held.emit()
@@ -159,15 +161,20 @@ def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) ->
     return "", (f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n"
 
 
-def _stdin_chunks(before_wait: Callable[[], None]) -> Iterator[list[tuple[int, str, tuple | None]]]:
+def _stdin_chunks(before_wait: Callable[[], None], max_length: int) -> Iterator[list[tuple[int, str, tuple | None]]]:
     """For each read of standard input, (line number, program, error) of its non-blank,
     non-comment lines; ``before_wait`` runs before each read that may wait for input. An error
     is (kind, message, column, source line): plain values, which a worker process can be sent."""
     lineno = 0
-    for raws in _stdin_lines(before_wait):
+    for raws in _stdin_lines(before_wait, max_length):
         chunk = []
         for raw in raws:
             lineno += 1
+            if raw == TOO_LONG:
+                chunk.append((lineno, "", ("limit", f"the line has more than {max_length:,} characters, "
+                                           "over the limit (--max-length); it was not read to its end",
+                                           None, "")))
+                continue
             item = _program(lineno, raw.rstrip(b"\r"))
             if item is not None:
                 chunk.append(item)
@@ -192,9 +199,13 @@ def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
     return lineno, text, None
 
 
-def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[list[bytes]]:
+TOO_LONG = b"\n"  # stands for a line too long to read to its end (no line read contains a newline)
+
+
+def _stdin_lines(before_wait: Callable[[], None], max_length: int) -> Iterator[list[bytes]]:
     """Standard input's lines as bytes, without their newlines, a list per read: whole chunks
-    of what has arrived (read1) rather than line by line."""
+    of what has arrived (read1) rather than line by line. A line longer than ``max_length``
+    characters can hold is read no further than that, and comes as TOO_LONG."""
     stream = getattr(sys.stdin, "buffer", None) or sys.stdin
     read1 = getattr(stream, "read1", None)
     if read1 is None:  # a stream with no chunked reads (a test's StringIO): line by line
@@ -206,19 +217,25 @@ def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[list[bytes]]:
                 return
             yield [(raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw).rstrip(b"\n")]
     partial: list[bytes] = []  # a line split across reads, joined once it ends (linear, however long)
+    size, over = 0, False  # partial's bytes; whether the line passed ``cap`` (its rest is skipped)
+    cap = 4 * max_length  # bytes: past it, no line decodes to max_length characters or fewer
     while True:
         before_wait()
         chunk = read1(1 << 16)
         if not chunk:
             break
         lines = chunk.split(b"\n")
-        if partial:
-            partial.append(lines[0])
-            lines[0] = b"".join(partial)
-            partial = []
-        last = lines.pop()
-        if last:
+        last = lines.pop()  # the start of a line this read does not end
+        if lines and (partial or over):
+            lines[0] = TOO_LONG if over or size + len(lines[0]) > cap else b"".join(partial + [lines[0]])
+            partial, size, over = [], 0, False
+        if last and not over:
             partial.append(last)
+            size += len(last)
+            if size > cap:
+                partial, size, over = [], 0, True
         yield lines
-    if partial:
+    if over:
+        yield [TOO_LONG]
+    elif partial:
         yield [b"".join(partial)]

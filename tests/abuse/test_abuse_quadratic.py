@@ -23,3 +23,45 @@ def test_chained_definitions_still_find_recursion_through_the_chain():
     assert_clean(r, codes=(1,))
     err = r.only_json()["error"]
     assert err["kind"] == "type" and "recursive definition: f3 -> f2 -> f1 -> f0 -> g -> f3" in err["message"], err
+
+
+class _Pipe:
+    """Standard input as a pipe delivers it: at most ``size`` bytes per read1."""
+
+    def __init__(self, data: bytes, size: int = 1 << 16) -> None:
+        self.data, self.pos, self.size = data, 0, size
+
+    def read1(self, n: int) -> bytes:
+        piece = self.data[self.pos:self.pos + min(n, self.size)]
+        self.pos += len(piece)
+        return piece
+
+
+def test_a_long_batch_line_is_not_held_past_the_length_limit(monkeypatch):
+    """The partial line was re-joined on every read (80 MB: 56 s) and kept whole; now a line
+    is kept only while it can still be within --max-length, and its rest is skipped."""
+    import sys
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from diffcli import runner
+
+    line = b"1+" * (4 << 20) + b"1"
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=_Pipe(b"1\n" + line + b"\n2\n")))
+    tracemalloc.start()
+    try:
+        items = [item for chunk in runner._stdin_chunks(lambda: None, 1000) for item in chunk]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(n, text) for n, text, _ in items] == [(1, "1"), (2, ""), (3, "2")]
+    assert items[1][2][0] == "limit" and "--max-length" in items[1][2][1]
+    assert peak < len(line) // 4, peak  # never the whole line in memory
+
+
+def test_a_too_long_batch_line_is_that_lines_error_and_the_batch_goes_on():
+    r = run(["eval", "-", "--json", "--max-length", "100"], stdin=b"1\n" + b"1+" * 500_000 + b"1\n2\n", timeout=60)
+    assert_clean(r, codes=(1,))
+    docs = r.json_lines()
+    assert docs[0] == {"value": 1.0} and docs[2] == {"value": 2.0}, docs
+    assert docs[1]["error"]["kind"] == "limit", docs
