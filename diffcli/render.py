@@ -24,8 +24,25 @@ def plain(v: Any) -> Any:
     if isinstance(v, (str, bool, int)) or v is None:
         return v
     if hasattr(v, "tolist"):  # a numpy array
+        _printable(v.shape)
         return _finite_lists(v.tolist())
     return str(v)
+
+
+MAX_PRINTED = 10**7  # numbers and brackets in one JSON answer: about 200 MB of text
+
+
+def _printable(shape: tuple) -> None:
+    """A limit error for an array whose JSON would be too big to build: counts its numbers and
+    its lists (an empty array of shape (10^15, 0) is 10^15 empty lists)."""
+    count, boxes = 1, 1
+    for n in shape:
+        count *= n
+        boxes += count if n else 0
+    count += boxes
+    if count > MAX_PRINTED:
+        raise DiffcliError("limit", f"the answer, of shape {shape}, would print {count:,} numbers and "
+                           f"lists, over the output limit of {MAX_PRINTED:,}: reduce it (sum, indexing) first")
 
 
 def _finite_lists(x: Any) -> Any:
@@ -142,7 +159,7 @@ def fmt(v: Any, precision: int | None = None) -> str:
         return _num(v, precision)
     shape = v.shape
     flat = v.reshape(-1).tolist()
-    if len(flat) > 1000:  # like numpy: the first and last three along each axis
+    if len(flat) > 1000 or math.prod(shape[:-1]) > 1000:  # like numpy: the first and last three along each axis
         from .engine.backend import np
         return np.array2string(v, precision=precision or 8, separator=", ", threshold=1000)
     cells = [_num(x, precision) for x in flat]

@@ -64,26 +64,30 @@ def _run_cli(command: str, kw: dict) -> int:
                     raise DiffcliError(*bad[:2])
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = run(session, command, text, options)
+            if as_json:
+                shown = result_json(command, result) + "\n"
+            elif command == "graph" and fmt == "dot":
+                shown = graph_dot(result) + "\n"
+            else:
+                shown = result_text(command, result, style_out, precision) + "\n"
+                if batch:
+                    head = visible(text.strip())
+                    head = head if len(head) <= 72 else head[:69] + "..."
+                    shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
         except DiffcliError as e:
             return _report(e, lineno, as_json, style_err) + (True,)
         except KeyboardInterrupt:
             raise
+        except MemoryError:  # computing or writing the answer: this line's error, the batch goes on
+            e = DiffcliError("limit", "the answer needs more memory than this machine has "
+                             "(--max-elements, --max-nodes)")
+            return _report(e, lineno, as_json, style_err) + (True,)
         except Exception as exc:  # noqa: BLE001 - never a traceback for the user
             e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
                              hint="please report this; --debug shows the traceback")
             if debug:
                 traceback.print_exc()
             return _report(e, lineno, as_json, style_err) + (True,)
-        if as_json:
-            shown = result_json(command, result) + "\n"
-        elif command == "graph" and fmt == "dot":
-            shown = graph_dot(result) + "\n"
-        else:
-            shown = result_text(command, result, style_out, precision) + "\n"
-            if batch:
-                head = visible(text.strip())
-                head = head if len(head) <= 72 else head[:69] + "..."
-                shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
         return shown, "", command == "check" and not result["ok"]
 
     held = _Held(out)
