@@ -102,7 +102,9 @@ def _run_cli(command: str, kw: dict) -> int:
         for chunk in chunks:
             if jobs > 1 and workers is None and len(chunk) >= 2 * MIN_PART and can_fork():
                 held.emit()
-                workers = Workers(jobs - 1, answer)
+                # a worker silent for twice the time limit (and some) is stopped or stuck
+                workers = Workers(jobs - 1, answer, patience=2 * options.limits.timeout + 10
+                                  if options.limits.timeout < 1e6 else None)
             answers = workers.map(chunk) if workers is not None else (answer(*item) for item in chunk)
             for shown, shown_err, bad in answers:
                 failed = failed or bad
