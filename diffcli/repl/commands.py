@@ -26,6 +26,7 @@ COMMANDS = {
 }
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
 MAX_LOAD_DEPTH = 8
+MAX_LOADS = 100  # files one :load may run in all, nested loads included (10 self-loads per file: 10^8)
 
 
 def run_command(state: Any, text: str, reply: Any) -> Any:
@@ -122,6 +123,12 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     path = os.path.expanduser(arg)
     if state.loading >= MAX_LOAD_DEPTH:
         raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
+    if not state.loading:
+        state.loads = 0
+    state.loads += 1
+    if state.loads > MAX_LOADS:
+        raise DiffcliError("usage", f":load ran more than {MAX_LOADS} files from one :load "
+                           "(does a file load itself?)")
     limit = state.session.limits.max_length
     try:
         if not os.path.isfile(path):

@@ -72,6 +72,7 @@ class ReplState:
         self.anomaly = False
         self.nodes: Any = weakref.WeakKeyDictionary()  # backward node -> its forward value (:graph)
         self.loading = 0  # nested :load depth
+        self.loads = 0  # files run by the current top-level :load
 
     @property
     def definitions(self) -> dict[str, Definition]:
