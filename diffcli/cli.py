@@ -176,6 +176,9 @@ def repl_command() -> int:
 def main(argv: list[str] | None = None) -> None:
     """The console script: exit codes 0 ok, 1 a program failed, 2 usage, 130 interrupted."""
     args = sys.argv[1:] if argv is None else argv
+    for name, what in _STREAMS.items():
+        if getattr(sys, name) is None:  # its descriptor was closed when diffcli started
+            setattr(sys, name, _Closed(what))
     try:
         code = cli.main(args=args, prog_name="diffcli", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -192,11 +195,47 @@ def main(argv: list[str] | None = None) -> None:
     except DiffcliError as e:  # an error outside any program (e.g. reading a file)
         sys.stderr.write(f"error: {e.kind}: {e.message}\n")
         code = EXIT_FAILED
+    except OSError as e:  # a closed or full standard stream
+        code = _stream_error(e)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_pipe()
+    except OSError as e:
+        code = _stream_error(e)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+_STREAMS = {"stdin": "standard input", "stdout": "standard output", "stderr": "standard error"}
+
+
+class _Closed:
+    """Stands for a standard stream whose descriptor was closed: any use is an OSError."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __getattr__(self, name: str) -> Any:
+        import errno
+        raise OSError(errno.EBADF, f"{self.what} is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    def flush(self) -> None:  # nothing was written: the write itself failed
+        return None
+
+
+def _stream_error(e: OSError) -> int:
+    """One line on standard error (if it can be written), and nothing more from standard
+    output: its unwritten buffer goes nowhere at exit, rather than into a second error."""
+    _quiet_pipe()
+    try:
+        sys.stderr.write(f"error: input/output: {e.strerror or e}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_FAILED
 
 
 def _usage_error(e: click.UsageError, as_json: bool) -> None:
