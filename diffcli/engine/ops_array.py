@@ -140,10 +140,29 @@ def _shape_arg(shape: Sequence[Any]) -> tuple:
 
 # --------------------------------------------------------------------------
 # Reductions (axis=None reduces everything)
-def _reduction(name: str, kernel: str, rule, uses_ans: bool = False, reads: bool = True) -> Prim:
+def _reduction(name: str, kernel: Any, rule, uses_ans: bool = False, reads: bool = True) -> Prim:
+    """``kernel``: numpy's function of that name, or a function of (x, axes)."""
     return Prim(name, lambda x, axes: x if axes is None else np.sum(x, axes),
-                lambda x, axes: getattr(np, kernel)(x, axis=axes), (rule,),
-                uses_ans=uses_ans, has_param=True, reads=reads, batch=True)
+                (lambda x, axes: getattr(np, kernel)(x, axis=axes)) if type(kernel) is str else kernel,
+                (rule,), uses_ans=uses_ans, has_param=True, reads=reads, batch=True)
+
+
+def _mean(x, axes):
+    """numpy's mean, unless its sum overflowed where the mean does not: then the sum of x/n."""
+    r = np.mean(x, axis=axes)
+    if not np.all(np.isfinite(r)) and np.all(np.isfinite(x)):
+        r = np.sum(np.divide(x, _count(np.shape(x), axes)), axis=axes)
+    return r
+
+
+def _prod(x, axes):
+    """numpy's product, except where a zero meets an overflow (inf * 0 = nan): the product of
+    finite numbers with a zero among them is 0."""
+    r = np.prod(x, axis=axes)
+    if np.any(np.isnan(r)):
+        zero = np.any(np.equal(x, 0.0), axis=axes) & np.all(np.isfinite(x), axis=axes)
+        r = np.where(zero, 0.0, r)[()]
+    return r
 
 
 def _prod_rule(g, a, x, axes):
@@ -177,9 +196,9 @@ def _prod_others_1d(v):
 
 
 SUM = _reduction("Sum", "sum", lambda g, a, x, axes: _unreduce(g, _sh(x), axes, _lead(g)), reads=False)
-MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes, _lead(g)),
+MEAN = _reduction("Mean", _mean, lambda g, a, x, axes: div(_unreduce(g, _sh(x), axes, _lead(g)),
                                                            float(_count(_sh(x), axes))), reads=False)
-PROD = _reduction("Prod", "prod", _prod_rule)
+PROD = _reduction("Prod", _prod, _prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True)
 MIN = _reduction("Min", "min", _extreme_rule, uses_ans=True)
 # Its own derivative uses the quotient form, exact while at most the differentiated element is 0.
@@ -264,7 +283,17 @@ SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
     lambda g, a, x, axes: mul(a, sub(g, _unreduce(apply(SUM, (mul(g, a),), _batch_axes(g, axes, len(_sh(x)))),
                                                   _sh(x), axes, _lead(g)))),),
     uses_ans=True, has_param=True, batch=True)
-NORM = Prim("Norm", lambda x, p: abs(x), lambda x, p: np.sqrt(np.sum(x * x)), (
+def _norm(x, p):
+    """sqrt(sum(x^2)), scaled by the largest |x| when the squares overflow or underflow."""
+    r = np.sqrt(np.sum(x * x))
+    if r == np.inf or r < 1e-150:
+        m = np.max(np.abs(x)) if np.size(x) else 0.0
+        if 0.0 < m < np.inf:
+            r = m * np.sqrt(np.sum(np.square(x / m)))
+    return r
+
+
+NORM = Prim("Norm", lambda x, p: abs(x), _norm, (
     lambda g, a, x, p: mul(_scalar_grad(g, len(_sh(x))), where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
     uses_ans=True, has_param=True, batch=True)
 
