@@ -83,6 +83,9 @@ class Prim:
                 out = f(*vals)
         except ValueError as exc:
             raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
+        budget = state.budget
+        if budget is not None:  # a time limit that counts work: the elements each array operation touches
+            budget.work(vals, out)
         return demote(out)
 
     def __call__(self, *args: Any) -> "Tensor":
