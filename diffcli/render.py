@@ -250,7 +250,7 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
         pad = " " * (width + 2)
         body = str(text).replace("\n", "\n" + pad)
         lines.append(style.label(label.ljust(width)) + "  " + "\n".join(x.rstrip() for x in body.split("\n")))
-    lines += [style.warn("warning: " + w) for w in result.get("warnings", [])]
+    lines += [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])]
     return "\n".join(lines)
 
 
@@ -276,7 +276,7 @@ def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
                      f"value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
         for p in reversed(parents.get(i, [])):
             stack.append((p, depth + 1))
-    return "\n".join(lines + [style.warn("warning: " + w) for w in result.get("warnings", [])])
+    return "\n".join(lines + [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])])
 
 
 def graph_dot(result: dict) -> str:
@@ -291,7 +291,8 @@ def graph_dot(result: dict) -> str:
 
 
 def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """User text in a DOT label: quoted, on one line, with no control characters."""
+    return visible(s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " "))
 
 
 def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:

@@ -9,7 +9,7 @@ from .. import engine as E
 from ..errors import DiffcliError
 from ..language.ast import Program
 from ..language.parser import parse
-from ..render import error_text, fmt, graph_text
+from ..render import error_text, fmt, graph_text, visible
 from . import helptext
 from . import values as V
 from .lines import statements
@@ -62,7 +62,8 @@ def _vars(state: Any, arg: str, reply: Any) -> None:
             line = "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4]
             reply.say(state.style.dim(line) if k == 0 else line)
     for name, d in state.definitions.items():
-        reply.say(f"{name}({', '.join(d.params)}) = {' '.join(d.source[d.body.span[0]:d.body.span[1]].split())}"
+        body = visible(" ".join(d.source[d.body.span[0]:d.body.span[1]].split()))
+        reply.say(f"{name}({', '.join(d.params)}) = {body}"
                   + ("  # with its own gradient" if d.grad_rules else ""))
 
 
@@ -121,6 +122,7 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     if not arg:
         raise DiffcliError("usage", "which file? :load FILE")
     path = os.path.expanduser(arg)
+    arg = visible(arg)  # the name as every message shows it
     if state.loading >= MAX_LOAD_DEPTH:
         raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
     if not state.loading:

@@ -20,7 +20,7 @@ from ..language.builtins import BUILTINS, CONSTANTS, KEYWORDS
 from ..language.evaluator import Evaluator
 from ..language.limits import Limits
 from ..language.parser import parse
-from ..render import Style, error_text
+from ..render import Style, error_text, visible
 from ..session import Options, Prepared, Session
 from . import values as V
 from .autograd import RESERVED, STATEMENTS, run_statement
@@ -144,7 +144,7 @@ class ReplState:
         self._commit(tree)
         reply.say(self.shown(value, note=bool(self._tracked(tree))))
         for w in warnings:
-            reply.say(self.style.warn("warning: " + w))
+            reply.say(self.style.warn("warning: " + visible(w)))
 
     def evaluate(self, program: Program) -> tuple[Any, Prepared, list[str]]:
         """A program's value with the variables in scope (graph recording on)."""
@@ -187,7 +187,7 @@ class ReplState:
         self.variables[name] = value
         reply.say(self.shown(value, f"{name} = "))
         for w in warnings:
-            reply.say(self.style.warn("warning: " + w))
+            reply.say(self.style.warn("warning: " + visible(w)))
 
     def _check_name(self, name: str, span: tuple, source: str) -> None:
         why = None
