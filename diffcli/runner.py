@@ -195,6 +195,8 @@ def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
         shown = raw.decode("utf-8", errors="replace")
         col = len(raw[:exc.start].decode("utf-8", errors="replace"))
         return lineno, shown, ("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})", col + 1, shown)
+    if text.startswith("\ufeff"):  # a byte order mark: before a comment too
+        text = text[1:]
     stripped = text.strip()
     if not stripped or stripped.startswith("#"):
         return None

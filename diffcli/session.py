@@ -69,6 +69,8 @@ class Session:
                 program: Program | None = None) -> Prepared:
         """Parse, check, and bind: everything up to evaluation (``program``: already parsed from ``text``)."""
         lim = self.limits
+        if text.startswith("\ufeff"):  # a byte order mark (an editor's): not part of the program
+            text = text[1:]
         if len(text) > lim.max_length:
             raise DiffcliError("limit", f"the program has {len(text):,} characters, over the limit of "
                                f"{lim.max_length:,} (--max-length)")
@@ -86,6 +88,10 @@ class Session:
             raise DiffcliError("limit", f"the expression is nested {deep:,} deep, over the limit of "
                                f"{lim.max_depth:,} (--max-depth)")
         defs = check_definitions(program.definitions, self.definitions)
+        for name, _ in options.at:
+            if name in defs:
+                raise DiffcliError("type", f"--at binds '{name}', but {name} is a function the program defines: "
+                                   "choose another name for the variable")
         ev = Evaluator(defs, lim, attribute=attribute, track_kinks=track_kinks)
         values = dict(extra or {})
         values.update(self._bindings(options.at, program, ev))
@@ -116,7 +122,10 @@ class Session:
             _bindable(name, None, text)
             if name in out:
                 raise DiffcliError("type", f"'{name}' is bound twice by --at")
+            mark = len(ev.events)
             out[name] = self.constant(text, ev, f"--at {name}")
+            for e in ev.events[mark:]:  # its events belong to the option, not to the program's text
+                e.message, e.source = f"--at {name}: {e.message}", None
         own: dict[str, E.Tensor] = {}
         for b in program.bindings:
             _bindable(b.name, b.span, program.source)
@@ -169,12 +178,14 @@ class Session:
                                hint="check the function's domain at this point").at(first.span, first.source)
         seen = set()
         for e in ev.events:
-            line, col = line_col(e.source, e.span[0])
-            where = f"{line}:{col}"
-            if e.kind == "nan":
-                msg = f"{where}: {e.message}, but the result does not depend on it (where() masked it)"
+            if e.source is None:  # from an --at value: no place in the program
+                msg = e.message + (", but the result does not depend on it" if e.kind == "nan" else "")
+            elif e.kind == "nan":
+                line, col = line_col(e.source, e.span[0])
+                msg = f"{line}:{col}: {e.message}, but the result does not depend on it (where() masked it)"
             else:
-                msg = f"{where}: {e.message}"
+                line, col = line_col(e.source, e.span[0])
+                msg = f"{line}:{col}: {e.message}"
             if msg not in seen:
                 seen.add(msg)
                 out.append(msg)

@@ -135,7 +135,7 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     try:
         if not os.path.isfile(path):
             raise DiffcliError("usage", f"cannot read {arg}: not a regular file")
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:  # (-sig: a byte order mark is dropped)
             text = f.read(limit + 1)  # never more than one program's worth (/dev/zero, huge files)
         if len(text) > limit:
             raise DiffcliError("limit", f"{arg} is longer than {limit:,} characters (--max-length)")
