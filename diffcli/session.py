@@ -138,10 +138,17 @@ class Session:
     def constant(self, text: str, ev: Evaluator | None = None, what: str = "the value") -> E.Tensor:
         """A constant expression (an --at value, a seed): no free variables."""
         ev = ev or Evaluator(dict(self.definitions), self.limits)
+        lim = self.limits
         try:
+            if len(text) > lim.max_length:
+                raise DiffcliError("limit", f"{len(text):,} characters, over the limit of {lim.max_length:,} "
+                                   "(--max-length)")
             program = parse(text)
             if program.bindings or program.definitions or program.expr is None:
-                raise DiffcliError("parse", f"must be a single constant expression, got {text!r}")
+                raise DiffcliError("parse", f"must be a single constant expression, got {text[:60]!r}")
+            if program.expr.depth > lim.max_depth:
+                raise DiffcliError("limit", f"nested {program.expr.depth:,} deep, over the limit of "
+                                   f"{lim.max_depth:,} (--max-depth)")
             return self._const_expr(program.expr, ev, text)
         except DiffcliError as err:  # every error names the option it came from
             err.message = f"{what}: {err.message}"

@@ -301,6 +301,13 @@ class Evaluator:
         self._custom[d.name] = fn
         return fn
 
+    def _check_seeds(self, create: bool, y: E.Tensor, name: str) -> None:
+        """Rows taken one by one with create_graph keep each row's one-hot seed (y's size) in
+        the graph: y.size^2 elements in all, bound like any tensor."""
+        if create and y.size > 1:
+            self.limits.check_elements(y.size * y.size, f"the {name}'s rows, kept to be differentiated "
+                                       "again, would hold")
+
     def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
         """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
         from ..functional import jacobian_rows
@@ -326,6 +333,9 @@ class Evaluator:
             if self._diff_depth > self.limits.max_order:
                 raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
                                    f"{self.limits.max_order} (--max-order)").at(expr.span, src)
+            # the result is differentiated again only when grad mode is on where it stands (not
+            # in eval): otherwise the rows need no graph, and take the batched passes
+            create = E.is_grad_enabled()
             base = self._lookup(var, env, src)
             with E.origin((src, var)):
                 x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
@@ -337,14 +347,16 @@ class Evaluator:
             self.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
             with E.origin((src, expr)), E.enable_grad():
                 if name == "jacobian":
-                    return jacobian_rows(y, (x,), create_graph=True)[0]
+                    self._check_seeds(create, y, name)
+                    return jacobian_rows(y, (x,), create_graph=create)[0]
                 if y.size != 1:
                     raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
                                        f"{y.shape}; use jacobian({_text(body, src)}, {var.value}) or "
                                        f"sum(...)").at(body.span, src)
                 if name == "hessian":
                     (g,) = E.grad(y, (x,), create_graph=True)
-                    return jacobian_rows(g, (x,), create_graph=True)[0]
+                    self._check_seeds(create, g, name)
+                    return jacobian_rows(g, (x,), create_graph=create)[0]
                 for _ in range(order):
                     (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
                     if order > 1 and y.size != 1:

@@ -33,3 +33,28 @@ def test_check_refuses_a_size_whose_cost_is_quadratic():
 
 def test_check_still_checks_a_moderate_vector():
     assert json_value(run(["check", "sum(v^3)", "--at", "v=linspace(0,1,300)", "--json"], timeout=120))["ok"]
+
+
+def test_a_jacobian_inside_eval_needs_no_square_of_its_output():
+    """Its rows were taken one by one with create_graph under eval too, keeping a one-hot seed
+    of 16,900 elements per row: 16900 x 16900 (2.4 GB) under --max-elements 3000000."""
+    prog = "sum(jacobian(outer(v,v), v)) at v = linspace(0,1,130)"
+    assert json_value(run(["eval", prog, "--json", "--max-elements", "3000000"], timeout=120))["value"] == 16900.0
+
+
+def test_a_jacobian_to_be_differentiated_again_counts_its_rows_against_max_elements():
+    prog = "sum(jacobian(outer(v,v), v)) at v = linspace(0,1,130)"
+    err = json_error(run(["grad", prog, "--json", "--max-elements", "3000000"], timeout=120), "limit")
+    assert "--max-elements" in err["message"], err
+
+
+def test_at_and_seed_values_go_through_the_length_and_depth_limits():
+    from abuse_support import invoke
+
+    long, deep = "1+" * 100 + "1", "(" * 100 + "1" + ")" * 100
+    for args in (["eval", "x", "--at", f"x={long}", "--max-length", "50"],
+                 ["eval", "x", "--at", f"x={deep}", "--max-depth", "50"],
+                 ["grad", "v^2", "--at", "v=[1,2]", "--seed", "(" * 60 + "[1,1]" + ")" * 60, "--max-depth", "50"],
+                 ["grad", "v^2", "--at", "v=[1,2]", "--seed", f"[{long}, 1]", "--max-length", "50"]):
+        err = json_error(invoke(args + ["--json"]), "limit")
+        assert "--max-length" in err["message"] or "--max-depth" in err["message"], (args, err)
