@@ -46,6 +46,8 @@ class Evaluator:
         self.trace: list | None = None  # (source, expr, tensor) per operation, for the graph view
         self._custom: dict[str, type] = {}
         self._diff_depth = 0
+        self._memo: dict[tuple, Any] = {}  # (function name, ids of its arguments...) -> its result
+        self._kept: list = []  # the arguments of every memo key
 
     # ------------------------------------------------------------------
     def evaluate(self, root: Expr, env: dict, source: str) -> Any:
@@ -113,7 +115,8 @@ class Evaluator:
                     if a is not None:
                         stack.append((a, env_, src, 0))
             return
-        if phase == 2:  # a user function's body has been evaluated
+        if phase == 2:  # a user function's body has been evaluated: env_ is its key in the memo
+            self._memo[env_] = values[-1]
             return
         if kind == "unary" and type(values[-1]) is float:  # a signed number literal: a number
             if expr.value == "-":
@@ -134,7 +137,16 @@ class Evaluator:
             if d.grad_rules:
                 values.append(self._op(expr, src, self._custom_fn(d).apply, args))
                 return
-            stack.append((expr, env_, src, 2))
+            # A user function is pure: applied again to the same argument values (the same
+            # objects, kept alive so that their ids stay theirs), it gives the same result,
+            # evaluated once.
+            key = (d.name, *map(id, args))
+            known = self._memo.get(key)
+            if known is not None:
+                values.append(known)
+                return
+            self._kept.append(args)
+            stack.append((expr, key, src, 2))
             stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
             return
         values.append(self._combine(expr, args, src))

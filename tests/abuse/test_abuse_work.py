@@ -58,3 +58,22 @@ def test_at_and_seed_values_go_through_the_length_and_depth_limits():
                  ["grad", "v^2", "--at", "v=[1,2]", "--seed", f"[{long}, 1]", "--max-length", "50"]):
         err = json_error(invoke(args + ["--json"]), "limit")
         assert "--max-length" in err["message"] or "--max-depth" in err["message"], (args, err)
+
+
+_DOUBLING = "f1(t) = t + t; " + "".join(f"f{i}(t) = f{i - 1}(t) + f{i - 1}(t); " for i in range(2, 41))
+
+
+def test_a_pure_function_applied_to_the_same_value_is_evaluated_once():
+    """Each f_i called f_(i-1) twice on the same argument: 2^40 calls, the whole time limit."""
+    assert json_value(run(["eval", _DOUBLING + "f40(x) at x = 1", "--json", "--timeout", "5"],
+                          timeout=60))["value"] == 2.0 ** 40
+    doc = json_value(run(["grad", _DOUBLING + "f40(x) at x = 1", "--json", "--timeout", "5"], timeout=60))
+    assert doc["grad"]["x"] == 2.0 ** 40
+
+
+def test_memoised_calls_keep_their_derivatives_right():
+    from abuse_support import invoke
+
+    prog = "g(t) = t^2; g(x) * g(x) + g(y) + grad(g(x) * y, x) at x = 3, y = 2"
+    doc = json_value(invoke(["grad", prog, "--json"]))
+    assert doc["value"] == 81 + 4 + 12 and doc["grad"] == {"x": 4 * 27 + 4, "y": 4 + 6}, doc
