@@ -5,6 +5,7 @@ from typing import Any
 
 from . import engine as E
 from .errors import line_col
+from .render import clip
 
 
 def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
@@ -24,7 +25,7 @@ def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
             continue  # the same node reached twice (a group or a repeated operand)
         line, col = line_col(src, expr.span[0])
         nodes.append({"id": len(nodes), "op": t.grad_fn.name() if t.grad_fn else "constant",
-                      "text": src[expr.span[0]:expr.span[1]], "line": line, "column": col})
+                      "text": clip(src[expr.span[0]:expr.span[1]]), "line": line, "column": col})
         if t.grad_fn is not None:
             by_fn[t.grad_fn] = len(nodes) - 1
         tensors.append(t)

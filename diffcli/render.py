@@ -254,26 +254,42 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
     return "\n".join(lines)
 
 
+MAX_INDENT = 40  # levels of the graph tree shown by indentation; deeper ones say their depth
+
+
+def clip(text: str, width: int = 60) -> str:
+    """User text shortened to ``width`` characters: a node's text, a value in a line."""
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
-    """An indented tree from the result down to the variables."""
+    """An indented tree from the result down to the variables; a node reached again (a shared
+    subexpression) is shown once, then named "(shown above)", so the text grows with the
+    graph, not with the number of its paths."""
     nodes, edges = result["nodes"], result["edges"]
     parents: dict[int, list[int]] = {}
     for a, b in edges:
         parents.setdefault(b, []).append(a)
     root = nodes[-1]["id"] if nodes else None
     lines: list[str] = []
+    shown: set[int] = set()
     stack = [(root, 0)] if root is not None else []
     while stack:
         i, depth = stack.pop()
         n = nodes[i]
-        grad = "" if n["grad"] is None else f"  grad {fmt(n['grad'], precision)}"
+        indent = "  " * depth if depth <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {depth}] "
         where = f" @{n['line']}:{n['column']}" if n["line"] else ""
+        head = indent + style.label(n["op"]) + f" {clip(n['text'])!r}{where}"
+        if i in shown:
+            lines.append(head + style.dim("  (shown above)"))
+            continue
+        shown.add(i)
+        grad = "" if n["grad"] is None else f"  grad {clip(fmt(n['grad'], precision).replace(chr(10), ' '), 80)}"
         shape = "x".join(map(str, n["shape"])) or "scalar"
         flags = "leaf" if n["is_leaf"] else ""
         flags += (", " if flags else "") + "requires grad" if n["requires_grad"] else ""
-        value = fmt(n["value"], precision).replace("\n", " ")
-        lines.append("  " * depth + style.label(n["op"]) + f" {n['text']!r}{where}  [{shape}] "
-                     f"value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
+        value = clip(fmt(n["value"], precision).replace("\n", " "), 80)
+        lines.append(head + f"  [{shape}] value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
         for p in reversed(parents.get(i, [])):
             stack.append((p, depth + 1))
     return "\n".join(lines + [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])])
@@ -282,9 +298,9 @@ def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
 def graph_dot(result: dict) -> str:
     out = ["digraph diffcli {", "  rankdir=BT;", '  node [shape=box, fontname="monospace"];']
     for n in result["nodes"]:
-        label = f"{n['op']}\\n{_esc(n['text'])}\\nshape {tuple(n['shape'])}"
+        label = f"{n['op']}\\n{_esc(clip(n['text']))}\\nshape {tuple(n['shape'])}"
         if n["grad"] is not None:
-            label += f"\\ngrad {_esc(fmt(n['grad'], 6))}"
+            label += f"\\ngrad {_esc(clip(fmt(n['grad'], 6), 80))}"
         out.append(f'  n{n["id"]} [label="{label}"];')
     out += [f"  n{a} -> n{b};" for a, b in result["edges"]]
     return "\n".join(out + ["}"])

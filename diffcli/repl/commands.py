@@ -41,6 +41,8 @@ def run_command(state: Any, text: str, reply: Any) -> Any:
         handler(state, arg.strip(), reply)
     except DiffcliError as err:
         reply.fail(error_text(err, state.style))
+    except MemoryError:  # (a huge :graph): the session goes on
+        reply.fail(error_text(DiffcliError("limit", f"{name} needs more memory than this machine has"), state.style))
     return reply
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import engine as E
+from ..render import clip
 
 
 def build(state: Any, root: E.Tensor) -> dict:
@@ -66,7 +67,7 @@ def _node(i: int, key: Any, is_root: bool, root: E.Tensor, state: Any, names: di
     text = ""
     if isinstance(origin, tuple) and len(origin) == 2:
         src, expr = origin
-        text = " ".join(src[expr.span[0]:expr.span[1]].split())
+        text = clip(" ".join(src[expr.span[0]:expr.span[1]][:200].split()))
         if key not in state.nodes:  # made by a backward pass (grad(), create_graph) for this operation
             text = f"(backward of {text})"
     name = node_names.get(id(key))

@@ -98,3 +98,32 @@ def test_a_file_that_loads_itself_many_times_is_bounded_in_breadth(tmp_path):
     assert r.out.strip().splitlines()[-1].split("#")[0].strip() == "2.0", r
     assert "more than 100 files" in r.err, r
     assert len(r.err) < 2_000_000, len(r.err)
+
+
+def test_graph_output_grows_with_the_program_not_its_square():
+    """Each node printed its whole subexpression, and the tree view indented every level:
+    a 40 KB program x+x+... gave 1.2 GB of text (400 MB as JSON or DOT)."""
+    prog = "x" + "+x" * 10_000 + " at x = 1"
+    for fmt in (["--format", "text"], ["--format", "dot"], ["--json"]):
+        r = run(["graph", "-", *fmt], stdin=prog + "\n", timeout=120)
+        assert_clean(r, codes=(0,))
+        assert len(r.out) < 200 * len(prog), (fmt, len(r.out))
+
+
+def test_a_shared_subexpression_is_printed_once():
+    from abuse_support import invoke
+
+    r = invoke(["graph", "f(t) = t*t; f(x) + sin(f(x)) at x = 2"])
+    assert r.code == 0, r
+    assert r.out.count("(shown above)") == 1 and r.out.count("MulBackward0 't*t' @1:8  [scalar]") == 1, r.out
+
+
+def test_repl_graph_of_a_long_chain_is_linear():
+    from diffcli.repl.statements import ReplState
+
+    state = ReplState()
+    assert not state.execute("x = 1").error
+    assert not state.execute("y = x" + " + x" * 5000).error
+    reply = state.execute(":graph y")
+    assert not reply.error, reply.text[:500]
+    assert len(reply.text) < 200 * 5000 * 4, len(reply.text)
