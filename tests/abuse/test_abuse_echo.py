@@ -73,6 +73,8 @@ def test_a_byte_order_mark_in_a_batch_and_a_loaded_file(tmp_path):
     state = ReplState()
     assert not state.execute(f":load {tmp_path / 'bom.txt'}").error
     assert float(state.variables["y"]._v) == 3.0
+    r = run(["repl"], stdin="\ufeff# comment\n1 + 1\n".encode(), timeout=60)
+    assert r.code == 0 and r.out.strip() == "2.0", r
 
 
 @pytest.mark.parametrize("program", ["[1, 2, 3][1e300]", "zeros(1e300)", "ones(1e300, 2)"])
