@@ -98,7 +98,8 @@ def _run_cli(command: str, kw: dict) -> int:
         from .workers import MIN_PART, Workers, can_fork, usable_jobs
         jobs = usable_jobs(kw.get("jobs") or 0)
     try:
-        chunks = _stdin_chunks(held.emit, options.limits.max_length) if batch else [[(None, kw["program"], None)]]
+        one = kw["program"][1:] if kw["program"].startswith("\ufeff") else kw["program"]  # a byte order mark
+        chunks = _stdin_chunks(held.emit, options.limits.max_length) if batch else [[(None, one, None)]]
         for chunk in chunks:
             if jobs > 1 and workers is None and len(chunk) >= 2 * MIN_PART and can_fork():
                 held.emit()
@@ -195,7 +196,7 @@ def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
         shown = raw.decode("utf-8", errors="replace")
         col = len(raw[:exc.start].decode("utf-8", errors="replace"))
         return lineno, shown, ("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})", col + 1, shown)
-    if text.startswith("\ufeff"):  # a byte order mark: before a comment too
+    if lineno == 1 and text.startswith("\ufeff"):  # a byte order mark starts the input
         text = text[1:]
     stripped = text.strip()
     if not stripped or stripped.startswith("#"):

@@ -69,8 +69,6 @@ class Session:
                 program: Program | None = None) -> Prepared:
         """Parse, check, and bind: everything up to evaluation (``program``: already parsed from ``text``)."""
         lim = self.limits
-        if text.startswith("\ufeff"):  # a byte order mark (an editor's): not part of the program
-            text = text[1:]
         if len(text) > lim.max_length:
             raise DiffcliError("limit", f"the program has {len(text):,} characters, over the limit of "
                                f"{lim.max_length:,} (--max-length)")
