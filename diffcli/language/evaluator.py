@@ -137,9 +137,8 @@ class Evaluator:
             if d.grad_rules:
                 values.append(self._op(expr, src, self._custom_fn(d).apply, args))
                 return
-            # A user function is pure: applied again to the same argument values (the same
-            # objects, kept alive so that their ids stay theirs), it gives the same result,
-            # evaluated once.
+            # pure: applied again to the same argument objects (kept alive, so their ids stay
+            # theirs), a user function gives the same result, evaluated once
             key = (d.name, *map(id, args))
             known = self._memo.get(key)
             if known is not None:
@@ -313,13 +312,6 @@ class Evaluator:
         self._custom[d.name] = fn
         return fn
 
-    def _check_seeds(self, create: bool, y: E.Tensor, name: str) -> None:
-        """Rows taken one by one with create_graph keep each row's one-hot seed (y's size) in
-        the graph: y.size^2 elements in all, bound like any tensor."""
-        if create and y.size > 1:
-            self.limits.check_elements(y.size * y.size, f"the {name}'s rows, kept to be differentiated "
-                                       "again, would hold")
-
     def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
         """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
         from ..functional import jacobian_rows
@@ -345,8 +337,7 @@ class Evaluator:
             if self._diff_depth > self.limits.max_order:
                 raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
                                    f"{self.limits.max_order} (--max-order)").at(expr.span, src)
-            # the result is differentiated again only when grad mode is on where it stands (not
-            # in eval): otherwise the rows need no graph, and take the batched passes
+            # differentiated again only where grad mode is on (not in eval): else batched rows
             create = E.is_grad_enabled()
             base = self._lookup(var, env, src)
             with E.origin((src, var)):
@@ -359,7 +350,7 @@ class Evaluator:
             self.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
             with E.origin((src, expr)), E.enable_grad():
                 if name == "jacobian":
-                    self._check_seeds(create, y, name)
+                    self.limits.check_seeds(create, y.size, name)
                     return jacobian_rows(y, (x,), create_graph=create)[0]
                 if y.size != 1:
                     raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
@@ -367,7 +358,7 @@ class Evaluator:
                                        f"sum(...)").at(body.span, src)
                 if name == "hessian":
                     (g,) = E.grad(y, (x,), create_graph=True)
-                    self._check_seeds(create, g, name)
+                    self.limits.check_seeds(create, g.size, name)
                     return jacobian_rows(g, (x,), create_graph=create)[0]
                 for _ in range(order):
                     (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)

@@ -27,6 +27,12 @@ class Limits(Record):
             raise DiffcliError("limit", f"{what} {count:,} elements, over the limit of "
                                f"{self.max_elements:,} (--max-elements)")
 
+    def check_seeds(self, create: bool, rows: int, what: str) -> None:
+        """Jacobian rows taken one by one with create_graph each keep a one-hot seed of
+        ``rows`` elements in the graph: rows^2 in all, bound like any tensor."""
+        if create and rows > 1:
+            self.check_elements(rows * rows, f"the {what}'s rows, kept to be differentiated again, would hold")
+
     def start(self) -> "Budget":
         """A fresh budget for one program."""
         self.budget = Budget(self.max_nodes, self.timeout)
