@@ -35,6 +35,7 @@ WORKLOADS = {
     "W6": "workloads.w6_hessian",
     "W7": "workloads.w7_jacobian",
     "W8": "workloads.w8_deep",
+    "W9": "workloads.w9_grid",
 }
 MARK = "@@BENCH-RESULT "
 

@@ -5,32 +5,43 @@ import math
 from typing import Any, Callable
 
 from . import engine as E
+from . import finitediff
 from .engine.backend import has_nan
 from .errors import DiffcliError
-from .functional import jacobian_rows
-from .session import Options, Prepared, Session
+from .functional import hessian_rows, jacobian_rows
+from .session import Options, Prepared, Session, wrt_names as _wrt
 
 MAX_TAYLOR_ORDER = 170  # past it, k! overflows float64 and the Taylor coefficients underflow
-FD_STEP = 6.06e-6  # about eps^(1/3): balances truncation against rounding for central differences
 
 
 def run(session: Session, command: str, text: str, options: Options) -> dict:
     """Run one program under the session's limits; a result dict or a DiffcliError."""
     fn = COMMANDS[command]
     with session.guarded(options.detect_anomaly):
-        return fn(session, text, options)
+        if command in FORMULA_COMMANDS and (options.symbolic or options.latex):
+            from .symbolic.command import run as formula
+            return formula(session, command, text, options)
+        try:
+            return fn(session, text, options)
+        except DiffcliError as err:
+            if err.kind != "name" or command not in FORMULA_COMMANDS or options.at:
+                raise
+            found = _formula_program(session, text, options)  # free variables, no bindings: formulas
+            if found is None:
+                raise
+        from .symbolic.command import run as formula
+        return formula(session, command, text, options, found)
 
 
-def _wrt(p: Prepared, options: Options, repeat: bool = False) -> list[str]:
-    """The variables to differentiate; a repeated name counts once unless ``repeat``
-    (diff's mixed partials are taken in the order given)."""
-    names = options.wrt if options.wrt is not None else p.order
-    if not repeat:
-        names = list(dict.fromkeys(names))
-    for n in names:
-        if n not in p.values:
-            raise DiffcliError("name", f"--wrt names '{n}', which is not bound (bind it with 'at' or --at)")
-    return list(names)
+FORMULA_COMMANDS = ("grad", "diff", "hessian", "jacobian")
+
+
+def _formula_program(session: Session, text: str, options: Options) -> tuple | None:
+    from .symbolic.command import formula_program
+    try:
+        return formula_program(session, text, options)
+    except DiffcliError:
+        return None
 
 
 def _scalar(y: E.Tensor, what: str, p: Prepared) -> None:
@@ -66,10 +77,11 @@ def cmd_grad(session: Session, text: str, options: Options) -> dict:
     seed = None
     if options.seed is not None:
         seed = session.constant(options.seed, p.evaluator, "--seed")
-        if seed.shape != y.shape and not (seed.size == 1 and y.size == 1):
+        if seed.shape != y.shape and seed.shape:
             raise DiffcliError("shape", f"--seed has shape {seed.shape} but the value has shape {y.shape}; "
-                               "they must match")
-        seed = E.reshape(seed, y.shape)
+                               "they must match (a scalar seed is broadcast)")
+        if not seed.shape and y.shape:
+            seed = E.mul(seed, E.ones(y.shape))
     else:
         _scalar(y, "grad", p)
         if y.shape:
@@ -107,11 +119,7 @@ def cmd_hessian(session: Session, text: str, options: Options) -> dict:
     _scalar(y, "hessian", p)
     y = E.reshape(y, ()) if y.shape else y
     _result_size(session, max((leaf.size for leaf in leaves), default=0), leaves, "Hessian")
-    grads = E.grad(y, leaves, create_graph=True)
-    hess = {}
-    for u, g in zip(names, grads):
-        rows = jacobian_rows(g, tuple(leaves), create_graph=False)
-        hess[u] = dict(zip(names, rows))
+    hess = {u: dict(zip(names, rows)) for u, rows in zip(names, hessian_rows(y, tuple(leaves), False))}
     return {"value": y, "hessian": hess, "warnings": session.warnings(p, [y])}
 
 
@@ -177,24 +185,26 @@ def cmd_check(session: Session, text: str, options: Options) -> dict:
                            f"its limit of {MAX_CHECK_ELEMENTS:,}; check a smaller value or a slice")
     grads = E.grad(E.reshape(y, ()) if y.shape else y, leaves)
     warnings = session.warnings(p, [y])  # before the probes, whose own events are not the program's
-    per_var, worst_abs, worst_rel, ok = {}, 0.0, 0.0, True
+    per_var, worst_abs, worst_rel, ok, undetermined = {}, 0.0, 0.0, True, 0
     for n, g, leaf in zip(names, grads, leaves):
         numeric = _central_differences(p, n, leaf)
-        analytic = [float(v) for v in _flat(g._v)]
-        abs_errs = [abs(a - b) for a, b in zip(analytic, numeric)]
-        rel_errs = [e / max(abs(a), abs(b), 1e-300) if e else 0.0 for e, a, b in zip(abs_errs, analytic, numeric)]
-        var_ok = all(e <= options.tol * max(1.0, abs(b)) for e, b in zip(abs_errs, numeric))  # False on nan
+        pairs = [(float(a), b) for a, b in zip(_flat(g._v), numeric) if b == b]  # nan: undetermined
+        abs_errs = [abs(a - b) for a, b in pairs]
+        rel_errs = [e / max(abs(a), abs(b), 1e-300) if e else 0.0 for e, (a, b) in zip(abs_errs, pairs)]
+        var_ok = all(e <= options.tol * max(1.0, abs(b)) for e, (_, b) in zip(abs_errs, pairs))  # False on nan
         ok = ok and var_ok
+        undetermined += len(numeric) - len(pairs)
         worst_abs = _nanmax([worst_abs] + abs_errs)
         worst_rel = _nanmax([worst_rel] + rel_errs)
         per_var[n] = {"grad": g, "numeric": _unflat(numeric, leaf.shape),
                       "max_abs_error": _nanmax(abs_errs), "max_rel_error": _nanmax(rel_errs),
-                      "ok": var_ok}
-    if not all(map(math.isfinite, [worst_abs, worst_rel])):
-        warnings.append("finite differences could not be taken here (a probe left the function's domain "
-                        "or the value is not finite)")
+                      "ok": var_ok, "undetermined": len(numeric) - len(pairs)}
+    if undetermined:
+        warnings.append(f"the numeric derivative is undetermined for {undetermined} element"
+                        f"{'s' if undetermined > 1 else ''} (the estimates did not converge: a singular point, "
+                        "a branch cut or the edge of the domain); those are not compared")
     return {"ok": ok, "max_abs_error": worst_abs, "max_rel_error": worst_rel, "tolerance": options.tol,
-            "value": y, "variables": per_var, "warnings": warnings}
+            "undetermined": undetermined, "value": y, "variables": per_var, "warnings": warnings}
 
 
 def _nanmax(xs: list) -> float:
@@ -212,39 +222,19 @@ def _unflat(vals: list, shape: tuple) -> E.Tensor:
 
 
 def _central_differences(p: Prepared, name: str, leaf: E.Tensor) -> list[float]:
-    """d value / d name, element by element, by central differences with an adaptive step:
-    steps ~eps^(1/3)·max(1, |x|)·10^-j, keeping the largest step whose estimate the next step
-    confirms (so a point near a domain edge, like log at 1e-7, is still measured). Large
-    tensors use the first finite step only."""
+    """d value / d name, element by element (nan where the numbers cannot decide): a fixed
+    number of probes per element at most, so the cost grows linearly with the elements."""
     base = _flat(leaf._v)
-    tries = 7 if len(base) <= 64 else 1
     out = []
-
-    def at(pert: list) -> float:
-        env, _ = p.env()
-        env[name] = _unflat(pert, leaf.shape)
-        with E.no_grad():
-            return p.evaluate(env).item()
-
     for k, xk in enumerate(base):
-        h = FD_STEP * max(1.0, abs(xk))
-        estimates = []
-        for _ in range(9 if tries == 1 else tries):
-            hi, lo = list(base), list(base)
-            hi[k], lo[k] = xk + h, xk - h
-            f1, f0 = at(hi), at(lo)
-            if math.isfinite(f1) and math.isfinite(f0):
-                estimates.append((f1 - f0) / (2 * h))
-                if tries == 1:
-                    break
-            h /= 10.0
-        if len(estimates) >= 2:
-            diffs = [abs(a - b) / max(1.0, abs(a)) for a, b in zip(estimates, estimates[1:])]
-            settled = [i for i, d in enumerate(diffs) if d <= 1e-7]  # the largest step that has settled
-            j = settled[0] if settled else min(range(len(diffs)), key=diffs.__getitem__)
-            out.append(estimates[j])
-        else:
-            out.append(estimates[0] if estimates else math.nan)
+        def at(v: float, k: int = k) -> float:
+            pert = list(base)
+            pert[k] = v
+            env, _ = p.env()
+            env[name] = _unflat(pert, leaf.shape)
+            with E.no_grad():
+                return p.evaluate(env).item()
+        out.append(finitediff.derivative(at, xk))
     return out
 
 
@@ -258,3 +248,14 @@ COMMANDS: dict[str, Callable[[Session, str, Options], dict]] = {
     "eval": cmd_eval, "grad": cmd_grad, "jacobian": cmd_jacobian, "hessian": cmd_hessian,
     "diff": cmd_diff, "check": cmd_check, "graph": cmd_graph,
 }
+
+
+def _optimize_command(name: str) -> Callable[[Session, str, Options], dict]:
+    """minimize and solve live in their own module, imported (with numpy) only when used."""
+    def run_it(session: Session, text: str, options: Options) -> dict:
+        from . import optimize_commands
+        return getattr(optimize_commands, "cmd_" + name)(session, text, options)
+    return run_it
+
+
+COMMANDS.update({name: _optimize_command(name) for name in ("minimize", "solve")})

@@ -44,6 +44,10 @@ _LONG_NUMBER = re.compile(r"\d[\d,]{19,}")
 
 def _short_number(m: re.Match) -> str:
     return f"{float(m.group().replace(',', '')):.6g}"
+def internal(exc: BaseException) -> DiffcliError:
+    """A bug, as the one-line error a user can report instead of a traceback."""
+    return DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
+                        hint="please report this")
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -1,11 +1,18 @@
-"""The computation graph of a program, node by node, mapped back to the source text."""
+"""The computation graph view, node by node, mapped back to the source text: of one program
+(``build``, for diffcli graph) or of a REPL value across the statements that built it
+(``build_live``). Both give the dict render.graph_text and render.graph_dot draw, and both
+look through the nodes they do not show (those made inside grad(), jacobian(), ...)."""
 from __future__ import annotations
 
 from typing import Any
 
 from . import engine as E
 from .errors import line_col
-from .render import clip
+
+
+def clip(text: str, width: int = 60) -> str:
+    """User text shortened to ``width`` characters: a node's text, a value in a line."""
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
@@ -47,18 +54,81 @@ def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
 
 
 def _mapped_parents(fn: Any, by_fn: dict, by_leaf: dict) -> list[int]:
-    """The nearest shown nodes upstream of ``fn``, looking through unshown ones."""
-    out, stack, seen = [], list(fn.edges), set()
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
+    """The indices of the nearest shown nodes and leaves upstream of ``fn``, per input (x*x
+    has x twice)."""
+    return [by_fn[e] if not isinstance(e, E.Tensor) else by_leaf[id(e)]
+            for e in upstream(fn, by_fn) if not isinstance(e, E.Tensor) or id(e) in by_leaf]
+
+
+def upstream(node: Any, shown: Any) -> list[Any]:
+    """The nearest tensors and shown nodes (``in shown``) upstream of ``node``, per input in
+    edge order (x*x has x twice), looking through every other node."""
+    out: list[Any] = []
+    for edge in getattr(node, "edges", ()):
+        seen: set[int] = set()
+        found: list[Any] = []
+        stack = [edge]
+        while stack:
+            e = stack.pop()
+            if e is None or id(e) in seen:
+                continue
+            seen.add(id(e))
+            if isinstance(e, E.Tensor) or e in shown:
+                found.append(e)
+            else:
+                stack.extend(reversed(getattr(e, "edges", ())))
+        out.extend(found)
+    return out
+
+
+def build_live(root: E.Tensor, variables: dict[str, E.Tensor], values: Any) -> dict:
+    """The graph behind a REPL value: ``values`` maps each backward node the REPL's statements
+    made to the value it computed; ``variables`` names the tensors. Inputs come before the
+    nodes that use them."""
+    names = {id(t): n for n, t in variables.items()}
+    node_names = {id(t.grad_fn): n for n, t in variables.items() if t.grad_fn is not None}
+    start: Any = root.grad_fn if root.grad_fn is not None else root
+    order: list[Any] = []
+    parents: dict[int, list[Any]] = {}
+    done: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(start, False)]
+    while stack:  # depth first, iterative (a long chain of statements must not hit the recursion limit)
+        key, expanded = stack.pop()
+        if id(key) in done:
             continue
-        seen.add(id(e))
-        if isinstance(e, E.Tensor):
-            if id(e) in by_leaf:
-                out.append(by_leaf[id(e)])
-        elif e in by_fn:
-            out.append(by_fn[e])
-        else:
-            stack.extend(e.edges)
-    return sorted(set(out))
+        if expanded:
+            done.add(id(key))
+            order.append(key)
+            continue
+        ps = [] if isinstance(key, E.Tensor) else upstream(key, values)
+        parents[id(key)] = ps
+        stack.append((key, True))
+        for p in reversed(ps):
+            if id(p) not in done:
+                stack.append((p, False))
+    index = {id(k): i for i, k in enumerate(order)}
+    nodes = [_live_node(i, k, k is start, root, values, names, node_names) for i, k in enumerate(order)]
+    edges = [[index[id(p)], index[id(k)]] for k in order for p in parents[id(k)]]
+    return {"value": root, "nodes": nodes, "edges": edges}
+
+
+def _live_node(i: int, key: Any, is_root: bool, root: E.Tensor, values: Any, names: dict,
+               node_names: dict) -> dict:
+    if isinstance(key, E.Tensor):  # a leaf
+        return {"id": i, "op": "leaf", "text": names.get(id(key), "(unnamed)"), "line": None, "column": None,
+                "shape": list(key.shape), "value": key, "is_leaf": True, "requires_grad": key.requires_grad,
+                "grad": key.grad}
+    value = root if is_root else E.const(values[key])
+    origin = key.origin
+    text = ""
+    if isinstance(origin, tuple) and len(origin) == 2:
+        src, expr = origin
+        text = clip(" ".join(src[expr.span[0]:expr.span[1]][:200].split()))
+        if key not in values:  # made by a backward pass (grad(), create_graph) for this operation
+            text = f"(backward of {text})"
+    name = node_names.get(id(key))
+    if name is not None:
+        text = f"{name} = {text}" if text else name
+    return {"id": i, "op": key.name(), "text": text, "line": None, "column": None, "shape": list(value.shape),
+            "value": value, "is_leaf": False, "requires_grad": True,
+            "grad": root.grad if is_root else None}

@@ -6,6 +6,7 @@ from typing import Any
 
 from .engine import Tensor
 from .errors import DiffcliError
+from .graphview import clip
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -52,10 +53,12 @@ def _finite_lists(x: Any) -> Any:
 
 
 JSON_KEYS = {
-    "eval": ("value",), "grad": ("value", "grad"), "jacobian": ("value", "jacobian"),
-    "hessian": ("value", "hessian"), "diff": ("value", "wrt", "derivative", "derivatives"),
-    "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "variables"),
-    "graph": ("nodes", "edges"),
+    "eval": ("value",), "grad": ("value", "grad", "symbolic"), "jacobian": ("value", "jacobian", "symbolic"),
+    "hessian": ("value", "hessian", "symbolic"), "diff": ("value", "wrt", "derivative", "derivatives", "symbolic"),
+    "check": ("ok", "max_abs_error", "max_rel_error", "tolerance", "undetermined", "variables"),
+    "graph": ("nodes", "edges"), "taylor": ("value", "at", "coefficients", "polynomial"),
+    "minimize": ("value", "at", "grad_norm", "iterations", "evaluations", "converged", "method", "message"),
+    "solve": ("at", "residual_norm", "iterations", "evaluations", "converged", "message"),
 }
 
 
@@ -71,6 +74,9 @@ def _encode(data: Any) -> str:
 
 
 def result_json(command: str, result: dict) -> str:
+    if result.get("trace"):  # --trace: one object per iteration, then the answer
+        return "\n".join([_encode(plain(t)) for t in result["trace"]]
+                         + [result_json(command, {k: v for k, v in result.items() if k != "trace"})])
     if not result.get("warnings"):
         text = _numbers_json(command, result)
         if text is not None:
@@ -150,23 +156,38 @@ class Style:
         return self._sgr("2", s)
 
 
+WRAP = 76  # characters per line of a long vector, after the label column
+SUMMARY = 1000  # above this many elements, the first and last three along each axis
+EDGE = 3
+
+
 def fmt(v: Any, precision: int | None = None) -> str:
-    """A number or tensor, numbers in the shortest digits that round-trip unless ``precision``;
-    arrays bracketed and aligned like numpy's, long ones elided."""
+    """A number or tensor, numbers in the shortest digits that round-trip unless ``precision``
+    (zero unsigned: -0.0 is 0.0); arrays bracketed, matrices' columns aligned, long rows
+    wrapped at WRAP characters, and above SUMMARY elements the first and last EDGE along each
+    axis around '...', in the same digits."""
     if isinstance(v, Tensor):
         v = v._v
     if type(v) is float:
         return _num(v, precision)
+    if type(v) is str:  # a formula
+        return v
+    if type(v) is list:  # formulas of a vector
+        return "[" + ", ".join(v) + "]"
     shape = v.shape
-    flat = v.reshape(-1).tolist()
-    if len(flat) > 1000 or math.prod(shape[:-1]) > 1000:  # like numpy: the first and last three along each axis
+    if v.size > SUMMARY or math.prod(shape[:-1]) > SUMMARY:  # (an empty array can have 10^15 rows)
         from .engine.backend import np
-        return np.array2string(v, precision=precision or 8, separator=", ", threshold=1000)
-    cells = [_num(x, precision) for x in flat]
+        keep = [list(range(n)) if n <= 2 * EDGE else list(range(EDGE)) + list(range(n - EDGE, n)) for n in shape]
+        v = v[np.ix_(*keep)] if keep else v
+        elided = [n > 2 * EDGE for n in shape]
+        shape = v.shape
+    else:
+        elided = [False] * len(shape)
+    cells = [_num(x, precision) for x in v.reshape(-1).tolist()]
     if len(shape) > 1:  # align the columns of matrices
         width = max((len(c) for c in cells), default=0)
         cells = [c.rjust(width) for c in cells]
-    return _nest(cells, shape, 0, 1)
+    return _nest(cells, shape, elided, 0, 1)
 
 
 def _num(x: float, precision: int | None) -> str:
@@ -174,21 +195,37 @@ def _num(x: float, precision: int | None) -> str:
         return "nan"
     if x in (float("inf"), float("-inf")):
         return "inf" if x > 0 else "-inf"
+    if x == 0.0:
+        x = 0.0  # -0.0 is an artefact of the arithmetic, not information for the reader
     return repr(x) if precision is None else f"{x:.{precision}g}"
 
 
-def _nest(cells: list[str], shape: tuple, start: int, indent: int) -> str:
+def _nest(cells: list[str], shape: tuple, elided: list, start: int, indent: int) -> str:
     if not shape:
         return cells[start]
     n, rest = shape[0], shape[1:]
     step = 1
     for s in rest:
         step *= s
-    parts = [_nest(cells, rest, start + i * step, indent + 1) for i in range(n)]
+    parts = [_nest(cells, rest, elided[1:], start + i * step, indent + 1) for i in range(n)]
+    if elided[0]:
+        parts.insert(EDGE, "...")
     if not rest:
-        return "[" + ", ".join(parts) + "]"
+        return "[" + _wrapped(parts, indent) + "]"
     sep = "," + "\n" * len(rest) + " " * indent
     return "[" + sep.join(parts) + "]"
+
+
+def _wrapped(parts: list[str], indent: int) -> str:
+    """A row's numbers joined by ', ', onto more lines when it would pass WRAP characters."""
+    lines, cur = [], ""
+    for p in parts:
+        if cur and indent + len(cur) + len(p) + 2 > WRAP:
+            lines.append(cur + ",")
+            cur = p
+        else:
+            cur = f"{cur}, {p}" if cur else p
+    return ("\n" + " " * indent).join(lines + [cur])
 
 
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -221,19 +258,23 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
     rows: list[tuple[str, Any]] = []
     if command == "graph":
         return graph_text(result, style, precision)
+    if command in ("minimize", "solve"):
+        return _optimum_text(command, result, style, precision)
     if command == "check":
         rows.append(("ok", "yes" if result["ok"] else "NO"))
         rows.append(("max abs error", f"{result['max_abs_error']:.3g}"))
         rows.append(("max rel error", f"{result['max_rel_error']:.3g}"))
         for name, info in result["variables"].items():
             rows.append((f"{_d([name])} reverse", fmt(info["grad"], precision)))
-            rows.append((f"{_d([name])} numeric", fmt(info["numeric"], precision)))
+            numeric = info["numeric"]
+            rows.append((f"{_d([name])} numeric", "undetermined" if numeric.size == 1 and numeric.item() != numeric.item()
+                         else fmt(numeric, precision)))
     else:
         rows.append(("value", fmt(result["value"], precision)))
     if command == "grad":
         rows += [(_d([n]), fmt(g, precision)) for n, g in result["grad"].items()]
     elif command == "jacobian":
-        rows += [(f"J {_d([n])}", fmt(g, precision)) for n, g in result["jacobian"].items()]
+        rows += _jacobian_rows(result, precision)
     elif command == "hessian":
         rows += [(_d([u, v]), fmt(h, precision)) for u, row in result["hessian"].items() for v, h in row.items()]
     elif command == "diff":
@@ -242,6 +283,39 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
             rows += [(_d(wrt[:k + 1]), fmt(d, precision)) for k, d in enumerate(result["derivatives"])]
         else:
             rows.append((_d(wrt), fmt(result["derivative"], precision)))
+    elif command == "taylor":
+        from .taylor_command import number
+        coeffs = result["coefficients"]
+        items = enumerate(coeffs) if isinstance(coeffs, list) else coeffs.items()
+        rows += [(f"c{k}" if isinstance(k, int) else f"c[{k}]", number(c.item()) if precision is None
+                  else fmt(c, precision)) for k, c in items]
+        rows.append(("polynomial", result["polynomial"]))
+    return _rows_text(rows, result, style)
+
+
+def _optimum_text(command: str, result: dict, style: Style, precision: int | None) -> str:
+    rows: list[tuple[str, Any]] = []
+    for t in result.get("trace", []):
+        norm = t["grad_norm"] if "grad_norm" in t else t["residual_norm"]
+        value = f"  f {fmt(t['value'], precision)}" if "value" in t else ""
+        at = ", ".join(f"{n}={fmt(v, precision)}" for n, v in t["at"].items())
+        rows.append((f"iteration {t['iteration']}", f"{at}{value}  |{'g' if 'grad_norm' in t else 'F'}| {norm:.3g}"))
+    if command == "minimize":
+        rows.append(("minimum", fmt(result["value"], precision)))
+    rows += [(f"at {n}", fmt(v, precision)) for n, v in result["at"].items()]
+    if command == "minimize":
+        rows.append(("gradient norm", f"{result['grad_norm']:.3g}"))
+    else:
+        rows.append(("residual norm", f"{result['residual_norm']:.3g}"))
+    rows += [("iterations", str(result["iterations"])), ("evaluations", str(result["evaluations"])),
+             ("converged", "yes" if result["converged"] else "NO")]
+    if command == "minimize":
+        rows.append(("method", result["method"]))
+    return _rows_text(rows, result, style)
+
+
+def _rows_text(rows: list[tuple[str, Any]], result: dict, style: Style) -> str:
+    """Aligned label/value rows, then the warnings."""
     if not style.unicode:
         rows = [(_ascii(label), text) for label, text in rows]
     width = max(len(r[0]) for r in rows)
@@ -257,9 +331,16 @@ def result_text(command: str, result: dict, style: Style, precision: int | None 
 MAX_INDENT = 40  # levels of the graph tree shown by indentation; deeper ones say their depth
 
 
-def clip(text: str, width: int = 60) -> str:
-    """User text shortened to ``width`` characters: a node's text, a value in a line."""
-    return text if len(text) <= width else text[:width - 3] + "..."
+def _jacobian_rows(result: dict, precision: int | None) -> list[tuple[str, str]]:
+    """Over several scalar variables, J as one matrix (a column per variable, as J is written);
+    otherwise a block per variable."""
+    jac, value = result["jacobian"], result["value"]
+    blocks = [g._v for g in jac.values()]
+    if len(jac) > 1 and len(value.shape) == 1 and all(getattr(b, "shape", ()) == value.shape for b in blocks):
+        from .engine.backend import np
+        label = "J " + "[" + ", ".join(_d([n]) for n in jac) + "]"
+        return [(label, fmt(np.stack(blocks, axis=-1), precision))]
+    return [(f"J {_d([n])}", fmt(g, precision)) for n, g in jac.items()]
 
 
 def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
@@ -284,15 +365,20 @@ def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
             lines.append(head + style.dim("  (shown above)"))
             continue
         shown.add(i)
-        grad = "" if n["grad"] is None else f"  grad {clip(fmt(n['grad'], precision).replace(chr(10), ' '), 80)}"
+        grad = "" if n["grad"] is None else f"  grad {clip(_one_line(fmt(n['grad'], precision)), 80)}"
         shape = "x".join(map(str, n["shape"])) or "scalar"
         flags = "leaf" if n["is_leaf"] else ""
         flags += (", " if flags else "") + "requires grad" if n["requires_grad"] else ""
-        value = clip(fmt(n["value"], precision).replace("\n", " "), 80)
+        value = clip(_one_line(fmt(n["value"], precision)), 80)
         lines.append(head + f"  [{shape}] value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
         for p in reversed(parents.get(i, [])):
             stack.append((p, depth + 1))
     return "\n".join(lines + [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])])
+
+
+def _one_line(text: str) -> str:
+    """A matrix's rows on one line: the tree keeps one node per line."""
+    return " ".join(part.strip() for part in text.split("\n"))
 
 
 def graph_dot(result: dict) -> str:
@@ -311,9 +397,11 @@ def _esc(s: str) -> str:
     return visible(s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " "))
 
 
-def error_text(err: DiffcliError, style: Style, line: int | None = None) -> str:
+def error_text(err: DiffcliError, style: Style, line: int | None = None, column_only: bool = False) -> str:
     where = ""
-    if err.line is not None:
+    if err.line is not None and column_only:
+        where = f" (column {err.column})"
+    elif err.line is not None:
         where = f" (line {line if line is not None else err.line}, column {err.column})"
     elif line is not None:
         where = f" (line {line})"

@@ -7,12 +7,11 @@ import traceback
 from typing import Any, Callable, Iterator
 
 from .commands import run
-from .errors import DiffcliError
+from .errors import DiffcliError, internal
 from .language.limits import Limits
 from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from .terminal import EXIT_FAILED, EXIT_OK, color_enabled, quiet_pipe, unicode_ok
 
 
 def options_from(kw: dict) -> Options:
@@ -28,33 +27,39 @@ def options_from(kw: dict) -> Options:
     if order is not None and order < 1:
         import click
         raise click.BadParameter("the order must be at least 1", param_hint="--order")
-    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1:
+    if order > 1 and kw.get("wrt") and len(kw["wrt"]) > 1 and "all_orders" in kw:  # diff (taylor takes both)
         import click
         raise click.BadParameter("give --order with one variable, or list the variables (--wrt x,y,x)",
                                  param_hint="--order")
     return Options(at=list(kw["at"]), wrt=kw["wrt"], seed=kw.get("seed"), order=order,
                    all_orders=kw.get("all_orders", False), tol=kw.get("tol", 1e-6),
-                   detect_anomaly=kw["detect_anomaly"], limits=limits)
+                   detect_anomaly=kw["detect_anomaly"], limits=limits, method=kw.get("method", "bfgs"),
+                   max_iter=kw.get("max_iter", 1000), trace=kw.get("trace", False),
+                   symbolic=kw.get("symbolic", False), latex=kw.get("fmt") == "latex")
 
 
 def run_cli(command: str, kw: dict) -> int:
     try:
         return _run_cli(command, kw)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, nothing failed
-        from .cli import _quiet_pipe
-        _quiet_pipe()
+        quiet_pipe()
         return EXIT_OK
 
 
 def _run_cli(command: str, kw: dict) -> int:
-    from .cli import color_enabled
     options = options_from(kw)
     session = Session(options.limits)
     out, err = sys.stdout, sys.stderr
-    style_out, style_err = Style(color_enabled(out), _unicode(out)), Style(color_enabled(err), _unicode(err))
+    style_out, style_err = Style(color_enabled(out), unicode_ok(out)), Style(color_enabled(err), unicode_ok(err))
     as_json, precision, debug = kw["as_json"], kw["precision"], kw["debug"]
     fmt = kw.get("fmt", "text")
     batch = kw["program"] == "-"
+    grid = _grid(kw, session, as_json, style_err) if kw.get("grid") else None
+    if type(grid) is int:
+        return grid  # the grid itself is refused (a limit error, already reported)
+    if fmt in ("csv", "tsv") and grid is None:
+        import click
+        raise click.BadParameter(f"{fmt} writes a grid's table: give --grid too", param_hint="--format")
 
     def answer(lineno: int | None, text: str, bad: Any = None) -> tuple[str, str, bool]:
         """(text for standard output, text for standard error, failed) of one program."""
@@ -63,9 +68,11 @@ def _run_cli(command: str, kw: dict) -> int:
                 if bad[2] is None:
                     raise DiffcliError(*bad[:2])
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
-            result = run(session, command, text, options)
+            result = _one(session, command, text, options, grid)
+            if grid is not None:
+                return _grid_answer(command, result, as_json, fmt, style_out, style_err, precision, lineno, text)
             if as_json:
-                shown = result_json(command, result) + "\n"
+                shown = _numbered(result_json(command, result), lineno) + "\n"
             elif command == "graph" and fmt == "dot":
                 shown = graph_dot(result) + "\n"
             else:
@@ -75,6 +82,12 @@ def _run_cli(command: str, kw: dict) -> int:
                     head = head if len(head) <= 72 else head[:69] + "..."
                     shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
         except DiffcliError as e:
+            if e.kind == "internal":  # a bug, which Session.guarded turned into this error
+                e.hint += "; --debug shows the traceback"
+                if debug:
+                    traceback.print_exc()
+            elif lineno is None and e.kind in ("name", "parse", "type") and _looks_like_a_file(text):
+                e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
         except KeyboardInterrupt:
             raise
@@ -82,13 +95,13 @@ def _run_cli(command: str, kw: dict) -> int:
             e = DiffcliError("limit", "the answer needs more memory than this machine has "
                              "(--max-elements, --max-nodes)")
             return _report(e, lineno, as_json, style_err) + (True,)
-        except Exception as exc:  # noqa: BLE001 - never a traceback for the user
-            e = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                             hint="please report this; --debug shows the traceback")
+        except Exception as exc:  # noqa: BLE001 - writing the answer: never a traceback for the user
+            e = internal(exc)
+            e.hint += "; --debug shows the traceback"
             if debug:
                 traceback.print_exc()
             return _report(e, lineno, as_json, style_err) + (True,)
-        return shown, "", command == "check" and not result["ok"]
+        return shown, "", not result.get("ok", True)  # check disagreed, minimize/solve did not converge
 
     held = _Held(out)
     failed = False
@@ -125,6 +138,52 @@ def _run_cli(command: str, kw: dict) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _one(session: Session, command: str, text: str, options: Options, grid: Any) -> dict:
+    if grid is not None:
+        from .grid_commands import run_grid
+        return run_grid(session, command, text, options, grid)
+    if command == "taylor":
+        from .taylor_command import cmd_taylor
+        with session.guarded(options.detect_anomaly):
+            return cmd_taylor(session, text, options)
+    return run(session, command, text, options)
+
+
+def _grid(kw: dict, session: Session, as_json: bool, style: Style) -> Any:
+    """The --grid options' points; a bad one is a usage error (exit 2), a grid past
+    --max-elements a limit error (reported here; its exit code returned)."""
+    from .grid import parse_grid
+    try:
+        with session.guarded():
+            return parse_grid(list(kw["grid"]), session)
+    except DiffcliError as e:
+        if e.kind == "limit":
+            out, err = _report(e, None, as_json, style)
+            sys.stdout.write(out)
+            sys.stderr.write(err)
+            return EXIT_FAILED
+        import click
+        raise click.UsageError(e.message) from None
+
+
+def _grid_answer(command: str, result: dict, as_json: bool, fmt: str, style_out: Style, style_err: Style,
+                 precision: int | None, lineno: int | None, text: str) -> tuple[str, str, bool]:
+    from .grid_render import grid_json, grid_table
+    warnings = result.get("warnings", [])
+    err = "".join(style_err.warn("warning: " + w) + "\n" for w in warnings)
+    if as_json:
+        shown = "\n".join(grid_json(command, result)) + "\n"
+    elif fmt in ("csv", "tsv"):
+        shown = grid_table(command, result, style_out, precision, fmt) + "\n"
+    else:
+        shown, err = grid_table(command, result, style_out, precision, "text") + "\n", ""
+        if lineno is not None:
+            head = visible(text.strip())
+            shown = style_out.dim(f"[{lineno}] {head[:69] + '...' if len(head) > 72 else head}") + "\n" + shown
+    failed = command == "check" and not bool(result["ok"].v.all())
+    return shown, err, failed
+
+
 class _Held:
     """Standard output's answers, held and written together: in a batch, just before reading
     input that may not have arrived yet (a pipeline still sees every answer before diffcli
@@ -150,22 +209,28 @@ class _Held:
         self.stream.flush()
 
 
-def _unicode(stream: Any) -> bool:
-    try:
-        "∂²".encode(getattr(stream, "encoding", None) or "utf-8")
-        return True
-    except (UnicodeEncodeError, LookupError):
-        return False
-
-
 def _report(e: DiffcliError, lineno: int | None, as_json: bool, style: Style) -> tuple[str, str]:
     """(standard output, standard error) text of an error: JSON Lines on standard output, or
     text on standard error."""
     if lineno is not None and e.line is not None and e.line != 1:
         e.message += f" (line {e.line} of the program)"
     if as_json:
-        return error_json(e, lineno) + "\n", ""
+        return _numbered(error_json(e, lineno), lineno) + "\n", ""
     return "", (f"line {lineno}: " if lineno is not None else "") + error_text(e, style, lineno) + "\n"
+
+
+def _looks_like_a_file(text: str) -> bool:
+    import os
+    import re
+    t = text.strip()
+    ext = re.fullmatch(r"[\w./~-]+\.(txt|text|jsonl|json|csv|tsv|dat|in|lst|expr|exprs|math)", t)
+    return bool(ext) or (t != "-" and os.path.isfile(t))
+
+
+def _numbered(answer: str, lineno: int | None) -> str:
+    """A batch answer's JSON object with the line of standard input first, so that answers pair
+    with their lines although blank and comment lines get none."""
+    return answer if lineno is None else f'{{"line": {lineno}, {answer[1:]}'
 
 
 def _stdin_chunks(before_wait: Callable[[], None], max_length: int) -> Iterator[list[tuple[int, str, tuple | None]]]:

@@ -1,21 +1,32 @@
 """``apply``: the one place where operations run and are recorded.
 
 A Python number operand becomes a tensor only when a node must save it; in a backward pass
-without create_graph (``state.raw``) operations take and return raw values.
+without create_graph (``state.raw``) operations take and return raw values. An operand of
+another interpretation (a formula: a type with ``__engine_apply__``) takes the operation over,
+so the derivative rules, written in these operations, run on it unchanged.
+
+``apply1`` and ``apply2`` are ``apply`` written out for one and two inputs: every operation of
+a scalar program and of its backward pass goes through one of them, and the general form's
+loops, tuple and list cost about as much as the arithmetic itself. They must stay equivalent
+to ``apply`` (the reference-pass tests compare the results bit for bit).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from .state import state
-from .tensor import _SCALAR_ERRORS, Prim, Tensor, const, new_node, scalar_node
+from .prim import SCALAR_ERRORS as _SCALAR_ERRORS, Prim
+from .tensor import Tensor, const, new_node, scalar_node
 
 
+# A Tensor without running __init__ (which converts and checks its data): the outputs made
+# here have their fields set directly, and a bound local call is cheaper than Tensor.__new__.
 _new_object = object.__new__
 
 
-def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
-    """Run ``prim`` forward on ``args``; record a node when an input requires grad."""
+def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Any:
+    """Run ``prim`` forward on ``args``; record a node when an input requires grad. The result
+    is a Tensor, except inside a pass on raw values (``state.raw``), where it is a raw value."""
     if state.raw:
         return prim.forward(tuple([a._v if type(a) is Tensor else a for a in args]), p)
     tensors = []
@@ -23,6 +34,8 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     record = False
     for a in args:
         if type(a) is not Tensor:
+            if hasattr(a, "__engine_apply__"):
+                return a.__engine_apply__(prim, tuple(args), p)
             a = const(a)
         elif a._rg:
             record = True
@@ -30,7 +43,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
         vals.append(a._v)
     v = prim.forward(vals, p)
     out = Tensor.__new__(Tensor)
-    out._v, out.grad, out._version = v, None, 0
+    out._v, out._grad, out._version = v, None, 0
     if record and state.grad_enabled and prim.rules:
         out.grad_fn = new_node(prim, tuple(tensors), p, v if prim.uses_ans else None)
         out._rg = True
@@ -39,7 +52,7 @@ def apply(prim: Prim, args: Iterable[Any], p: Any = None) -> Tensor:
     return out
 
 
-def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
+def apply2(prim: Prim, a: Any, b: Any) -> Any:
     """``apply`` for the common binary case, unrolled: the scalar hot path.
     A Python number operand becomes a tensor only if a node must save it."""
     ta, tb = type(a), type(b)
@@ -55,6 +68,8 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     elif ta is float or ta is int:
         av, ra = a if ta is float else float(a), False
     else:
+        if hasattr(a, "__engine_apply__"):
+            return a.__engine_apply__(prim, (a, b))
         a = const(a)
         av, ra, ta = a._v, False, Tensor
     if tb is Tensor:
@@ -62,6 +77,8 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     elif tb is float or tb is int:
         bv, rb = b if tb is float else float(b), False
     else:
+        if hasattr(b, "__engine_apply__"):
+            return b.__engine_apply__(prim, (a, b))
         b = const(b)
         bv, rb, tb = b._v, False, Tensor
     scalars = type(av) is float and type(bv) is float
@@ -74,7 +91,7 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
         v = prim.forward((av, bv))
     out = _new_object(Tensor)
     out._v = v
-    out.grad = None
+    out._grad = None
     out._version = 0
     if (ra or rb) and state.grad_enabled and prim.rules:
         # A number operand is saved as the float itself (no tensor to allocate): see Node.
@@ -89,7 +106,7 @@ def apply2(prim: Prim, a: Any, b: Any) -> Tensor:
     return out
 
 
-def apply1(prim: Prim, a: Any) -> Tensor:
+def apply1(prim: Prim, a: Any) -> Any:
     """``apply`` for the unary case (the scalar hot path)."""
     if type(a) is not Tensor:
         if state.raw:
@@ -99,6 +116,8 @@ def apply1(prim: Prim, a: Any) -> Tensor:
                 except _SCALAR_ERRORS:
                     pass
             return prim.forward((a,))
+        if hasattr(a, "__engine_apply__"):
+            return a.__engine_apply__(prim, (a,))
         a = const(a)
     elif state.raw:
         return apply1(prim, a._v)
@@ -112,7 +131,7 @@ def apply1(prim: Prim, a: Any) -> Tensor:
     if v is None:
         v = prim.forward((av,))
     out = _new_object(Tensor)
-    out._v, out.grad, out._version = v, None, 0
+    out._v, out._grad, out._version = v, None, 0
     if a._rg and state.grad_enabled and prim.rules:
         ans = v if prim.uses_ans else None
         out.grad_fn = scalar_node(prim, a, None, ans) if type(av) is float else new_node(prim, (a,), None, ans)

@@ -14,12 +14,11 @@ from . import parallel, pool
 from .backend import np
 from .tensor import release
 
-# Primitives whose every rule is elementwise in (g, ans, *inputs) (ops.py fills this in).
-# A rule that returns None (a zero gradient) must do so whatever the values; and a NaN in g
-# must reach the result, except where ``where`` selects a constant instead (see ``deferred``).
-ELEMENTWISE: set = set()
-# Binary primitives whose rule for y at (x, y) is the rule for x at (y, x).
-SYMMETRIC: set = set()
+# Off: every rule runs on whole arrays (the tests compare the two). A primitive takes part when
+# it is declared ``elementwise``: every rule is elementwise in (g, ans, *inputs), one that
+# returns None (a zero gradient) does so whatever the values, and a NaN in g reaches the
+# result, except where ``where`` selects a constant instead (see ``deferred``).
+enabled = True
 _PROBE = 1024  # elements in the first block
 # True while ``sweep`` runs its blocks: gmul then skips its own check (a pass over the block),
 # which only turns the NaN of a zero gradient times an infinite derivative into 0. Such a NaN
@@ -116,7 +115,7 @@ def backward(n: Any, g: Any, buffers: dict) -> bool:
 
 def _flat_step(n: Any, shape: tuple) -> tuple | None:
     """(rules, edges, flat inputs, flat ans) of an elementwise node on ``shape``, else None."""
-    if n.prim not in ELEMENTWISE or n.ctx is not None or n.retained is not None or n.released:
+    if not (enabled and n.prim.elementwise) or n.ctx is not None or n.retained is not None or n.released:
         return None
     args = []
     for v, e in zip(n.values, n.edges):
@@ -134,7 +133,7 @@ def _flat_step(n: Any, shape: tuple) -> tuple | None:
             return None
         ans = ans.reshape(-1)
     rules = n.prim.rules
-    if n.prim in SYMMETRIC and n.e0 is n.e1 and n.v0 is n.v1:  # x * x: both rules give one result
+    if n.prim.symmetric and n.e0 is n.e1 and n.v0 is n.v1:  # x * x: both rules give one result
         rules = (rules[0], None)
     return rules, n.edges, args, ans
 

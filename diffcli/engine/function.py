@@ -32,6 +32,8 @@ class FunctionCtx:
         if not isinstance(grads, tuple):
             grads = (grads,)
         n = len(self.needs_input_grad)
+        if len(grads) > n and all(gr is None for gr in grads[n:]):
+            grads = grads[:n]  # PyTorch accepts None for positions past the inputs
         if len(grads) != n:
             raise DiffcliError("type", f"{self._fn.__name__}.backward returned {len(grads)} "
                                f"gradient(s) for {n} input(s)")

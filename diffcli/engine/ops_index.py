@@ -4,56 +4,53 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import DiffcliError
-from .backend import np, shape_of
-from .ops_array import _lead, _norm_axis, _sh, _t
 from . import pool
+from . import taylor_series as ts
+from .apply import apply
+from .backend import np, shape_of
+from .common import as_tensor, batch_dims, batched, dims, norm_axis
+from .prim import Prim, each_input
 from .state import state
-from .tensor import Prim, Tensor, apply
+from .tensor import Tensor
 
 
-def _batched(g: Any, idx: Any) -> Any:
-    """``idx`` for a gradient that may carry a batch axis first (``state.batch``)."""
-    nb = len(_lead(g))
-    if not nb:
-        return idx
-    return (slice(None),) * nb + (idx if isinstance(idx, tuple) else (idx,))
+def _stack_rule(i, g, a, *ins_axis):
+    axis = ins_axis[-1]
+    return getitem(g, batched(g, (slice(None),) * axis + (i,)))
 
 
-def _stack_rule(i, g, a, ins, axis):
-    return getitem(g, _batched(g, (slice(None),) * axis + (i,)))
-
-
-def _concat_rule(i, g, a, ins, axis):
+def _concat_rule(i, g, a, *ins_axis):
+    ins, axis = ins_axis[:-1], ins_axis[-1]
     start = 0
     for t in ins[:i]:
-        start += _sh(t)[axis]
-    return getitem(g, _batched(g, (slice(None),) * axis + (slice(start, start + _sh(ins[i])[axis]),)))
+        start += dims(t)[axis]
+    return getitem(g, batched(g, (slice(None),) * axis + (slice(start, start + dims(ins[i])[axis]),)))
 
 
-STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), _stack_rule, has_param=True,
-             reads=False, batch=True)
-CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), _concat_rule, has_param=True,
-              reads=False, batch=True)
+STACK = Prim("Stack", None, lambda *xs: np.stack(xs[:-1], axis=xs[-1]), each_input(_stack_rule), has_param=True,
+             reads=False, batch=True, taylor=ts.linear)
+CONCAT = Prim("Cat", None, lambda *xs: np.concatenate(xs[:-1], axis=xs[-1]), each_input(_concat_rule),
+              has_param=True, reads=False, batch=True, taylor=ts.linear)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise DiffcliError("shape", "stack needs at least one tensor")
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise DiffcliError("shape", f"stack needs tensors of one shape, got {sorted(shapes)}")
     nd = ts[0].ndim + 1
-    return apply(STACK, ts, _norm_axis(axis, nd)[0])
+    return apply(STACK, ts, norm_axis(axis, nd)[0])
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts or any(t.ndim == 0 for t in ts):
         raise DiffcliError("shape", "concat needs one or more tensors of at least one dimension")
-    return apply(CONCAT, ts, _norm_axis(axis, ts[0].ndim)[0])
+    return apply(CONCAT, ts, norm_axis(axis, ts[0].ndim)[0])
 
 
 def normalize_index(index: Any) -> Any:
@@ -66,7 +63,20 @@ def normalize_index(index: Any) -> Any:
         return index
     if type(index).__module__ == "numpy" and getattr(index, "ndim", 0) > 0:
         return index  # an integer index array (the adjoint of diag uses one)
+    if isinstance(index, list) or (isinstance(index, Tensor) and index.ndim > 0):
+        return _int_array(index)  # numpy's integer-array indexing: x[[0, 2]]
     return _int_index(index)
+
+
+def _int_array(index: Any) -> Any:
+    arr = np.asarray(index._v if isinstance(index, Tensor) else index, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
+        raise DiffcliError("type", "an index array must hold integers")
+    return arr.astype(np.intp)
+
+
+class OutOfRange(DiffcliError, IndexError):
+    """An index past the end: an IndexError too, so that Python's iteration protocols stop."""
 
 
 def _int_index(v: Any) -> int:
@@ -82,8 +92,8 @@ def _getitem(x, idx):
         # A backward pass never writes into its values, so there a view will do.
         return part if state.raw else np.array(part)
     except IndexError as exc:
-        raise DiffcliError("shape", f"index {_fmt_index(idx)} is out of range for shape "
-                           f"{shape_of(x)}: {exc}") from None
+        raise OutOfRange("shape", f"index {_fmt_index(idx)} is out of range for shape "
+                         f"{shape_of(x)}: {exc}") from None
 
 
 def _fmt_index(idx: Any) -> str:
@@ -117,37 +127,57 @@ def _setitem(x, v, idx):
     return out
 
 
+# add_at: the batched pass adds the gradient of an indexing straight into its input's gradient at
+# this index, instead of building the rule's zero array and adding that; None for an index that
+# may hit an element twice (only basic ones never do).
 GETITEM = Prim("Index", None, _getitem, (
-    lambda g, a, x, idx: scatter(g, _batched(g, idx), _lead(g) + _sh(x)),), has_param=True, reads=False, batch=True)
+    lambda g, a, x, idx: scatter(g, batched(g, idx), batch_dims(g) + dims(x)),),
+    has_param=True, reads=False, batch=True, taylor=ts.linear, add_at=lambda g, idx: batched(g, idx) if _basic(idx) else None)
 SCATTER = Prim("IndexPut", None, _scatter, (  # (the index is normalised already: no getitem checks)
-    lambda g, a, x, p: apply(GETITEM, (g,), _batched(g, p[0])),), has_param=True, reads=False, batch=True)
+    lambda g, a, x, p: apply(GETITEM, (g,), batched(g, p[0])),), has_param=True, reads=False, batch=True,
+    taylor=ts.linear)
 SETITEM = Prim("CopySlices", None, _setitem, (
-    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), _batched(g, idx)),
-    lambda g, a, x, v, idx: getitem(g, _batched(g, idx))), has_param=True, reads=False, batch=True)
-
-
-def _index_add_at(g: Any, idx: Any) -> Any:
-    """Where the batched gradient of ``x[idx]`` adds into the gradient of x; None for an index
-    that may hit an element twice (only basic ones never do)."""
-    return _batched(g, idx) if _basic(idx) else None
-
-
-# The batched pass adds the gradient of an indexing straight into its input's gradient at this
-# index, instead of building the zero array of the rule and adding that (graph._add_at).
-ADD_AT = {GETITEM: _index_add_at}
+    lambda g, a, x, v, idx: apply(SETITEM, (g, 0.0), batched(g, idx)),
+    lambda g, a, x, v, idx: getitem(g, batched(g, idx))), has_param=True, reads=False, batch=True,
+    taylor=ts.linear)
 
 
 def getitem(x: Any, index: Any) -> Tensor:
-    """``x[index]``: numpy's basic indexing; ``m[i]`` is a row."""
-    x = _t(x)
+    """``x[index]``: numpy's indexing (basic, and integer arrays); ``m[i]`` is a row."""
+    x = as_tensor(x)
     if x.ndim == 0:
         raise DiffcliError("shape", "a 0-d value cannot be indexed")
-    return apply(GETITEM, (x,), normalize_index(index))
+    return apply(GETITEM, (x,), _adjacent(normalize_index(index), x.shape))
+
+
+def _adjacent(idx: Any, shape: tuple) -> Any:
+    """An index whose integer arrays are separated by slices, in the equivalent form with every
+    part an integer array. numpy puts the arrays' axes first when they are not adjacent, so a
+    batch axis put before the index (the adjoint in a batched pass) would move; all-array
+    indices keep it first."""
+    if type(idx) is not tuple or not any(type(i).__module__ == "numpy" for i in idx):
+        return idx
+    kinds = ["a" if type(i).__module__ == "numpy" or type(i) is int else "s" for i in idx]
+    first, last = kinds.index("a"), len(kinds) - 1 - kinds[::-1].index("a")
+    if "s" not in kinds[first:last] or any(i is None or i is Ellipsis for i in idx):
+        return idx
+    arrays = [np.asarray(i) for i in idx if type(i) is not slice]
+    adv = np.broadcast_shapes(*[a.shape for a in arrays])
+    ranges = [np.arange(n)[i] for i, n in zip(idx, shape) if type(i) is slice]
+    k, out, j = len(adv), [], 0
+    m = len(ranges)
+    for i in idx:
+        if type(i) is slice:  # its axis after the arrays' axes, in order
+            r = ranges[j]
+            out.append(r.reshape((1,) * k + (1,) * j + (r.size,) + (1,) * (m - j - 1)))
+            j += 1
+        else:
+            a = np.asarray(i)
+            out.append(np.broadcast_to(a, adv).reshape(adv + (1,) * m))
+    return tuple(out) + tuple(slice(None) for _ in range(len(shape) - len(idx)))
 
 
 def scatter(g: Any, index: Any, shape: tuple) -> Tensor:
     """A zero tensor of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
     return apply(SCATTER, (g,), (index, tuple(shape)))
 
-
-# Points where a rule applies a convention (ops.KINKS, extended here).

@@ -1,18 +1,18 @@
 """Large result arrays, kept for reuse.
 
 A fresh multi-megabyte numpy array is paid for in page faults: the C allocator returns freed
-blocks that large to the operating system, and every new one is faulted in page by page (on the
-2-core VM of the benchmarks that was about 40% of a 1000 x 1000 Hessian and half of plain numpy's
-time at a million points). The engine's own outputs therefore come from this pool: an array
-whose only reference is the pool's is free, and is handed out again for the next result of its
-size. Reference counts make that exact: a tensor, a view, a user's ``.numpy()`` or a gradient
-buffer that still holds an array keeps it out of reach.
+blocks that large to the operating system, and every new one is faulted in page by page
+(benchmarks/README.md, "Engine design figures", has what that cost). The engine's own
+outputs therefore come from this pool: an array whose only reference is the pool's is free, and
+is handed out again for the next result of its size. Reference counts make that exact: a
+tensor, a view, a user's ``.numpy()`` or a gradient buffer that still holds an array keeps it
+out of reach.
 
-Arrays from 32 KiB up are pooled (see MIN_ELEMENTS), and every ufunc of the engine (Prim.forward) takes its result
-from here: glibc serves blocks that size by mmap too until a large free raises its threshold, so
-whether a backward pass in cache-sized chunks (Jacobian rows) faulted its temporaries in on
-every chunk depended on what the process had freed before (11,000 faults for a Hessian at
-d=1000, or none).
+Arrays from 32 KiB up are pooled (see MIN_ELEMENTS), and every ufunc of the engine
+(Prim.forward) takes its result from here: glibc serves blocks that size by mmap too until a
+large free raises its threshold, so whether a backward pass in cache-sized chunks (Jacobian
+rows) faulted its temporaries in on every chunk would depend on what the process had freed
+before.
 
 At most ``LIMIT_BYTES`` are kept (arrays above that are never pooled); ``clear()`` lets go of all.
 Two threads may take arrays at once (grad_rows runs row chunks on both cores): a lock makes the
@@ -28,8 +28,8 @@ from typing import Any
 from .backend import np
 
 # 32 KiB. Below glibc's mmap threshold (128 KiB) malloc serves arrays from its heap, but it gives
-# the heap's free top back to the system (trim) and faults it in again: a Hessian at d=100, whose
-# batched gradients are 100 x 99, took 0.58 ms with a 128 KiB threshold and 0.40 ms with this one.
+# the heap's free top back to the system (trim) and faults it in again, so smaller arrays than
+# mmap's are pooled too (a Hessian at d=100 has batched gradients of 100 x 99).
 MIN_ELEMENTS = 1 << 12
 LIMIT_BYTES = 256 << 20
 PER_SIZE = 64  # arrays kept of one size at most: a search for a free one stays short

@@ -25,24 +25,63 @@ class _State:
 state = _State()
 
 
-@contextlib.contextmanager
-def _grad_mode(flag: bool) -> Iterator[None]:
-    prev = state.grad_enabled
-    state.grad_enabled = flag
-    try:
-        yield
-    finally:
-        state.grad_enabled = prev
+class _GradMode:
+    """A grad mode as a context manager and as a decorator. A decorated generator function
+    runs in the mode each time it resumes, and the caller's mode is back at each yield, as in
+    PyTorch (a plain context-manager decorator would set it only while the generator is made)."""
+
+    def __init__(self, flag: bool) -> None:
+        self.flag = flag
+        self.prev: list[bool] = []  # a stack: the same object may be entered again while inside
+
+    def __enter__(self) -> None:
+        self.prev.append(state.grad_enabled)
+        state.grad_enabled = self.flag
+
+    def __exit__(self, *exc: Any) -> None:
+        state.grad_enabled = self.prev.pop()
+
+    def __call__(self, fn: Any) -> Any:
+        import functools
+        import inspect
+        flag = self.flag
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                with _GradMode(flag):
+                    gen = fn(*args, **kwargs)
+                throw, arg = False, None
+                while True:
+                    try:
+                        with _GradMode(flag):
+                            item = gen.throw(arg) if throw else gen.send(arg)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        throw, arg = False, (yield item)
+                    except GeneratorExit:
+                        with _GradMode(flag):
+                            gen.close()
+                        raise
+                    except BaseException as exc:  # noqa: BLE001 - handed to the generator (PEP 342)
+                        throw, arg = True, exc
+            return generator
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(flag):
+                return fn(*args, **kwargs)
+        return wrapper
 
 
-def no_grad() -> contextlib.AbstractContextManager:
-    """Context manager: operations inside record no graph."""
-    return _grad_mode(False)
+def no_grad(fn: Any = None) -> Any:
+    """Context manager (or decorator, with or without parentheses): operations inside record no graph."""
+    return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
-def enable_grad() -> contextlib.AbstractContextManager:
-    """Context manager: re-enable recording inside a no_grad block."""
-    return _grad_mode(True)
+def enable_grad(fn: Any = None) -> Any:
+    """Context manager (or decorator): re-enable recording inside a no_grad block."""
+    return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 class set_grad_enabled:

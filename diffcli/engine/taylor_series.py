@@ -8,6 +8,10 @@ is the engine's own forward value; the recurrences only build on it.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from .backend import np, shape_of
+
 
 def mul(u: list, v: list) -> list:
     """The Cauchy product u v."""
@@ -97,3 +101,69 @@ def ipow(u: list, m: int) -> list:
         if not m:
             return result
         u = mul(u, u)
+
+
+# --------------------------------------------------------------------------
+# Helpers of the primitives' Taylor rules, ``rule(w0, node, *input_series) -> series``, where
+# w0 is the engine's forward value (so domain errors give numpy's nan, as the forward pass does).
+def k(prim: Any, *vals: Any) -> Any:
+    """``prim`` on raw values (a zeroth coefficient)."""
+    return prim.forward(vals)
+
+
+def pad(*ss: list) -> list:
+    """The series padded with zeros to one length."""
+    n1 = max(len(s) for s in ss)
+    return [s + [0.0] * (n1 - len(s)) for s in ss]
+
+
+def is_zero(c: Any) -> bool:
+    return type(c) is float and c == 0.0
+
+
+def full(c: Any, shape: tuple) -> Any:
+    """A coefficient broadcast to ``shape`` (a float 0.0 stands for zeros of any shape)."""
+    return c if shape_of(c) == shape else np.broadcast_to(c, shape)
+
+
+def quadratic(u: list, a: float, b: float) -> list:
+    """a + b u^2, one term shorter than u (what ``integ``/``integ_div`` need)."""
+    q = mul(u[:-1], u[:-1])
+    return [a + b * q[0]] + [b * c for c in q[1:]]
+
+
+def scaled(w0: Any, u: list, m: Any) -> list:
+    """w0, then m times u's coefficients: a function whose derivative is the constant m."""
+    return [w0] + [m * c for c in u[1:]]
+
+
+def blend(w0: Any, ss: tuple, weights: tuple) -> list:
+    """sum_i weights_i * ss_i beyond the zeroth term: max/min/clip select (or average) branches."""
+    ss = pad(*ss)
+    return [w0] + [sum(m * s[j] for m, s in zip(weights, ss)) for j in range(1, len(ss[0]))]
+
+
+def linear(w0: Any, node: Any, *ss: list) -> list:
+    """A linear primitive (sum, reshape, index, stack, ...) applied to each coefficient."""
+    ss = pad(*ss)
+    shapes = [shape_of(v) for v in node.values]
+    out = [w0]
+    for j in range(1, len(ss[0])):
+        cs = [s[j] for s in ss]
+        out.append(0.0 if all(is_zero(c) for c in cs) else
+                   node.prim.forward([full(c, sh) for c, sh in zip(cs, shapes)], node.p))
+    return out
+
+
+def bilinear(w0: Any, node: Any, u: list, v: list) -> list:
+    """matmul, outer: the Cauchy product with the primitive in place of multiplication."""
+    u, v = pad(u, v)
+    su, sv = (shape_of(x) for x in node.values)
+    out = [w0]
+    for j in range(1, len(u)):
+        acc = 0.0
+        for i in range(j + 1):
+            if not (is_zero(u[i]) or is_zero(v[j - i])):
+                acc = acc + node.prim.forward((full(u[i], su), full(v[j - i], sv)))
+        out.append(acc)
+    return out

@@ -8,8 +8,8 @@ reference counting alone.
 A node keeps, for its first two inputs, the edge and the value in slots of its own (``e0``,
 ``v0``, ``e1``, ``v1``), not the input tensors in a tuple: a scalar graph then costs one object
 per node that the cyclic garbage collector tracks instead of three (node, inputs tuple, and the
-intermediate tensor the tuple kept alive), which was about half the forward time of a scalar
-graph. Edges are taken when the node is recorded, so later changes to an input (in-place
+intermediate tensor the tuple kept alive), and the collector's scans of a growing graph
+are a large part of building it. Edges are taken when the node is recorded, so later changes to an input (in-place
 operations, ``detach_``, ``requires_grad``) do not move them. A node keeps its input tensors
 too (``tensors``) only when one holds an array, whose in-place changes the backward pass must
 detect; a float saved in a slot cannot change.
@@ -20,88 +20,9 @@ import itertools
 from typing import Any
 
 from ..errors import DiffcliError
-from .backend import as_array, demote, np, shape_of, size_of, to_raw
-from . import parallel, pool
+from .backend import as_array, np, shape_of, size_of, to_raw
+from .prim import Prim
 from .state import state
-
-_SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
-
-
-class Prim:
-    """A primitive operation: forward kernels and, per input, a derivative rule.
-
-    ``scalar`` runs on Python floats (math module); where it raises (domain,
-    overflow) ``edge`` gives numpy's answer (inf, nan) in plain Python, so a
-    scalar program never imports numpy; without either, the numpy kernel
-    ``array`` decides. A rule ``rule(g, ans, *inputs[, param])``
-    returns the vector-Jacobian product for its input as engine operations,
-    or None for a zero gradient.
-
-    ``batch`` says the rules also take a gradient with a leading batch axis (many seeds in one
-    pass, ``state.batch``): true of every elementwise rule, which broadcasts, and of the
-    shape-sensitive ones written for it. A graph with any other primitive runs seed by seed.
-    """
-
-    __slots__ = ("name", "scalar", "array", "rules", "uses_ans", "has_param", "reads", "batch", "edge", "doc")
-
-    def __init__(self, name: str, scalar: Any, array: Any, rules: tuple = (), *,
-                 uses_ans: bool = False, has_param: bool = False, reads: Any = True,
-                 batch: bool = False) -> None:
-        self.name = name
-        self.scalar = scalar
-        self.array = array
-        self.rules = rules
-        self.uses_ans = uses_ans
-        self.has_param = has_param
-        # Whether the rules read the inputs' values (not just their shapes): only then does an
-        # in-place change of an input after the forward pass invalidate the backward pass.
-        self.reads = reads
-        self.batch = batch
-        self.edge: Any = None  # numpy's answer where ``scalar`` raises (ops.py sets it)
-
-    def forward(self, vals: tuple, p: Any = None) -> Any:
-        if self.scalar is not None:
-            for v in vals:
-                if type(v) is not float:
-                    break
-            else:
-                try:
-                    return self.scalar(*vals, p) if self.has_param else self.scalar(*vals)
-                except _SCALAR_ERRORS:
-                    if self.edge is not None:
-                        return self.edge(*vals)
-        f = self.array
-        if type(f) is str:
-            f = self.array = getattr(np, f)
-        try:
-            if self.has_param:
-                out = f(*vals, p)
-            elif type(f) is np.ufunc and f.signature is None:  # elementwise (matmul is a gufunc:
-                # its result does not have the operands' broadcast shape)
-                out = parallel.ufunc(f, vals)
-            else:
-                out = f(*vals)
-        except ValueError as exc:
-            raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
-        budget = state.budget
-        if budget is not None:  # a time limit that counts work: the elements each array operation touches
-            budget.work(vals, out)
-        return demote(out)
-
-    def __call__(self, *args: Any) -> "Tensor":
-        return apply(self, args)
-
-    def __repr__(self) -> str:
-        return f"<prim {self.name}>"
-
-
-def _shape_message(vals: tuple, exc: Exception) -> str:
-    shapes = " and ".join(str(shape_of(v)) for v in vals)
-    text = str(exc)
-    if "broadcast" in text:
-        return f"shapes {shapes} do not broadcast"
-    return f"shapes {shapes}: {text}"
-
 
 _next_seq = itertools.count().__next__
 
@@ -204,24 +125,34 @@ def _input_tensor(e: Any, v: Any) -> Any:
     if e is None:
         return v if type(v) is float else const(v)
     t = Tensor.__new__(Tensor)
-    t._v, t._rg, t.grad, t.grad_fn, t._version = v, True, None, e, 0
+    t._v, t._rg, t._grad, t.grad_fn, t._version = v, True, None, e, 0
     return t
 
 
 def release(n: Node) -> None:
-    """Free what ``n`` saved for its backward pass (its edges stay, for next_functions)."""
+    """Free what ``n`` saved for its backward pass (its edges stay, for next_functions).
+
+    A node whose rules read no value (add, sum, reshape, ...) saved nothing, as in PyTorch, and
+    may run again: it keeps its inputs' values, which give the shapes its rules need (and Taylor
+    mode the values). A custom Function's node frees its saved tensors; its backward raises
+    only if it reads them."""
+    x = n.x
+    ctx = None if x is None else x.ctx
+    if ctx is not None or not n.prim.saves:
+        if x is not None:
+            x.tensors = None
+            if ctx is not None:
+                ctx.saved = None
+        return
     n.released = True
     n.v0 = n.v1 = n.ans = None
-    x = n.x
     if x is not None:
         x.tensors = None
         if x.ex is not None:
             x.ex = (x.ex[0], None)
-        if x.ctx is not None:
-            x.ctx.saved = None
 
 
-_new_object = object.__new__
+_new_object = object.__new__  # (see apply.py)
 
 
 def scalar_node(prim: Prim, a: Any, b: Any, ans: Any) -> Node:
@@ -273,8 +204,9 @@ def new_node(prim: Prim, inputs: tuple, p: Any, ans: Any) -> Node:
         n.x = _Extra()
         n.x.ex = (tuple([None if type(t) is float else t.grad_fn or (t if t._rg else None) for t in rest]),
                   tuple([value_of(t) for t in rest]))
-    if any(type(t) is not float and type(t._v) is not float for t in inputs):
-        # an array input: keep the tensors, for in-place checks (as PyTorch's saved versions)
+    if prim.saves and any(type(t) is not float and type(t._v) is not float for t in inputs):
+        # an array input that backward reads: keep the tensors, for in-place checks (as
+        # PyTorch's saved versions); a node that reads none lets its inputs go (as PyTorch)
         x = n.x = n.x or _Extra()
         x.tensors = inputs
         if state.inplace:
@@ -302,13 +234,13 @@ class _AccumulateGrad:
 class Tensor:
     """An n-dimensional float64 value that can record how it was computed."""
 
-    __slots__ = ("_v", "_rg", "grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ("_v", "_rg", "_grad", "grad_fn", "_version", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our operators
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         self._v = data if type(data) is float else to_raw(data)
         self._rg = bool(requires_grad)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._version = 0
 
@@ -382,6 +314,21 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.item())
 
+    def __iter__(self) -> Any:
+        """The slices along the first axis, as PyTorch (a 0-d tensor cannot be iterated)."""
+        for i in range(len(self)):
+            yield self[i]
+
+    def _set_grad(self, g: "Tensor | None") -> None:
+        self._grad = g
+
+    def _del_grad(self) -> None:
+        self._grad = None  # ``del x.grad`` clears it, as in PyTorch
+
+    # A property, not a __delattr__ method: a Python-level __delattr__ makes every attribute
+    # store of every tensor go through a slower path.
+    grad = property(lambda self: self._grad, _set_grad, _del_grad, doc="The accumulated gradient, or None.")
+
     def __repr__(self) -> str:
         v = self._v
         body = repr(v) if type(v) is float else np.array2string(v, separator=", ", prefix="tensor(")
@@ -394,7 +341,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same value, cut from the graph."""
         t = Tensor.__new__(Tensor)
-        t._v, t._rg, t.grad, t.grad_fn, t._version = self._v, False, None, None, 0
+        t._v, t._rg, t._grad, t.grad_fn, t._version = self._v, False, None, None, 0
         return t
 
     def detach_(self) -> "Tensor":
@@ -420,54 +367,6 @@ class Tensor:
     def register_hook(self, hook: Any) -> None:
         raise DiffcliError("autograd", "hooks are not supported; use retain_grad() or diffcli.grad")
 
-    # ----- in-place operations ----------------------------------------
-    def _inplace(self, prim: Prim, args: tuple, p: Any = None) -> "Tensor":
-        recording = state.grad_enabled
-        if recording and self.grad_fn is None and self.requires_grad:
-            raise DiffcliError("autograd", "a leaf tensor that requires grad cannot be modified in place "
-                               "(wrap the update in diffcli.no_grad())")
-        old = self.detach()
-        old._rg, old.grad_fn = self._rg, self.grad_fn
-        args = tuple(old if a is self else a for a in args)  # y.add_(y) must not save y itself
-        out = apply(prim, (old,) + args, p)
-        if shape_of(out._v) != shape_of(self._v):
-            raise DiffcliError("shape", f"in-place {prim.name.lower()} would change shape "
-                               f"{shape_of(self._v)} to {shape_of(out._v)}")
-        self._v = out._v
-        if recording and out.grad_fn is not None:
-            self.grad_fn, self._rg = out.grad_fn, True
-        self._version += 1
-        state.inplace += 1
-        return self
-
-    def zero_(self) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (0.0,))
-
-    def add_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.ADD, (other,))
-
-    def sub_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.SUB, (other,))
-
-    def mul_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (other,))
-
-    def div_(self, other: Any) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.DIV, (other,))
-
-    def fill_(self, value: float) -> "Tensor":
-        from . import ops
-        return self._inplace(ops.MUL, (0.0,)).add_(value)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        from . import ops_array
-        self._inplace(ops_array.SETITEM, (value,), ops_array.normalize_index(index))
-
 
 def value_of(t: Any) -> Any:
     """The raw value of a node's input: a tensor's, or the float saved in its place."""
@@ -478,9 +377,5 @@ def const(value: Any) -> Tensor:
     """A tensor that does not require grad (Python numbers mixed into operations)."""
     t = Tensor.__new__(Tensor)
     t._v = value if type(value) is float else to_raw(value)
-    t._rg, t.grad, t.grad_fn, t._version = False, None, None, 0
+    t._rg, t._grad, t.grad_fn, t._version = False, None, None, 0
     return t
-
-
-from .apply import apply, apply1, apply2  # noqa: E402  (it builds on the classes above)
-

@@ -79,7 +79,7 @@ class Definition(Record):
 
 
 class Binding(Record):
-    """``name = expr`` in an 'at' clause."""
+    """``name = expr`` in an 'at' clause, or a program's local name before its expression."""
     FIELDS = ("name", "expr", "span")
     name: str
     expr: Expr
@@ -91,6 +91,8 @@ class Program(Record):
     # the parser's name leaves, in source order (the order analysis.walk visits them), when
     # it knows them: free_names reads them instead of walking the tree
     leaves: list[Expr] | None = None
+    overflows: tuple | list = ()  # number literals too large for float64 (they are inf)
+    locals: tuple | list = ()  # name = expr before the expression, in order: scoped to the program
     definitions: list[Definition]
     expr: Expr | None
     bindings: list[Binding]
@@ -98,9 +100,12 @@ class Program(Record):
 
 
 class Assign(Record):
-    """A REPL assignment ``name = expr``."""
-    FIELDS = ("name", "expr", "span", "source")
+    """A REPL assignment ``name = expr`` (``at`` bindings allowed)."""
+    FIELDS = ("name", "expr", "span", "source", "bindings")
+    DEFAULTS = {"bindings": ()}
     name: str
     expr: Expr
     span: tuple[int, int]
     source: str
+    bindings: list[Binding] | tuple
+    overflows: tuple | list = ()  # as Program's

@@ -5,12 +5,15 @@ from the user's text ever reaches getattr, eval or exec.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
 from .. import engine as E
 from ..errors import DiffcliError
 from ..record import Record
+from .arguments import axis as _axis, flag as _flag, to_int
+from .builtins_numpy import KWARGS as _NUMPY_KWARGS, ROWS as _NUMPY_ROWS
 
 
 class Builtin(Record):
@@ -32,13 +35,6 @@ CONSTANT_DOCS = {"pi": "3.14159...", "e": "2.71828...", "inf": "positive infinit
 KEYWORDS = ("at", "with")
 
 
-def to_int(t: Any, what: str) -> int:
-    v = t.item() if isinstance(t, E.Tensor) else float(t)
-    if v != v or v in (math.inf, -math.inf) or v != int(v):
-        raise DiffcliError("type", f"{what} must be an integer, got {v:g}")
-    return int(v)
-
-
 def shape_args(args: tuple) -> tuple:
     """zeros(2, 3) and zeros([2, 3]) both mean shape (2, 3)."""
     if len(args) == 1 and isinstance(args[0], E.Tensor) and args[0].ndim == 1:
@@ -57,8 +53,8 @@ def _count(shape: tuple) -> int:
     return n
 
 
-def _axis(t: Any) -> Any:
-    return None if t is None else to_int(t, "an axis")
+def _int_or(t: Any, default: int, what: str) -> int:
+    return default if t is None else to_int(t, what)
 
 
 def _arange_size(*a: Any) -> int:
@@ -108,11 +104,35 @@ def _softmax(x, axis=None):
     return E.softmax(x, -1 if axis is None else to_int(axis, "an axis"))
 
 
+def _norm(x, ord=None, axis=None, keepdims=None):
+    if ord is None and axis is None and keepdims is None:
+        return E.norm(x)
+    return E.linalg.norm(x, None if ord is None else ord.item(), _axis(axis), _flag(keepdims))
+
+
+_norm.prim = E.norm.prim  # the kink table is keyed by primitive (norm'(0) = 0)
+
+
 def _reduce(f):
-    def reduce(x, axis=None):
-        return f(x, _axis(axis))
+    def reduce(x, axis=None, keepdims=None):
+        return f(x, _axis(axis), keepdims=_flag(keepdims))
     reduce.prim = getattr(f, "prim", None)  # the kink table is keyed by primitive
     return reduce
+
+
+def _extreme(reduce, pairwise):
+    """max(x) reduces; max(a, b) is elementwise, as in mathematics (the axis is a keyword:
+    max(m, axis=0)), so that max(z, 0) is never a silent reduction along axis 0."""
+    def extreme(x, y=None, axis=None, keepdims=None):
+        if y is None:
+            return reduce(x, _axis(axis), keepdims=_flag(keepdims))
+        if axis is not None or keepdims is not None:
+            raise DiffcliError("type", f"{pairwise.__name__[:3]}(a, b) is elementwise and takes no axis; "
+                               f"for a reduction along an axis write {pairwise.__name__[:3]}(x, axis=k)")
+        return pairwise(x, y)
+    extreme.prim = getattr(reduce, "prim", None)
+    extreme.prim_of = lambda args: pairwise.prim if len(args) == 2 else reduce.prim
+    return extreme
 
 
 _ROWS: list[tuple] = [
@@ -160,10 +180,12 @@ _ROWS: list[tuple] = [
      "reduction"),
     ("prod", _reduce(E.prod), (1, 2), "product of the elements, optionally along an axis", "prod([1, 2, 3])",
      "reduction"),
-    ("max", _reduce(E.max), (1, 2), "largest element, optionally along an axis", "max([1, 5, 3])", "reduction"),
-    ("min", _reduce(E.min), (1, 2), "smallest element, optionally along an axis", "min([1, 5, 3])", "reduction"),
-    ("norm", E.norm, (1, 1), "Euclidean norm (Frobenius for a matrix; norm'(0) = 0)", "norm([3, 4])",
-     "reduction"),
+    ("max", _extreme(E.max, E.maximum), (1, 2), "largest element (max(x, axis=k) along an axis); "
+     "max(a, b) is elementwise, as maximum", "max([1, 5, 3])", "reduction"),
+    ("min", _extreme(E.min, E.minimum), (1, 2), "smallest element (min(x, axis=k) along an axis); "
+     "min(a, b) is elementwise, as minimum", "min([1, 5, 3])", "reduction"),
+    ("norm", _norm, (1, 2), "Euclidean norm (Frobenius for a matrix; norm'(0) = 0); norm(x, ord, "
+     "axis=k, keepdims=1) as numpy.linalg.norm", "norm([3, 4])", "reduction"),
     ("logsumexp", _reduce(E.logsumexp), (1, 2), "log(sum(exp(x))) without overflow", "logsumexp([1, 2])",
      "reduction"),
     ("softmax", _softmax, (1, 2), "exp(x) / sum(exp(x)), along the last axis", "softmax([1, 2, 3])",
@@ -174,10 +196,13 @@ _ROWS: list[tuple] = [
      "linear algebra"),
     ("transpose", _transpose, (1, None), "reverse (or permute) the axes", "transpose([[1, 2], [3, 4]])",
      "linear algebra"),
-    ("trace", E.trace, (1, 1), "sum of the diagonal", "trace([[1, 2], [3, 4]])", "linear algebra"),
+    ("trace", lambda x, offset=None: E.trace(x, _int_or(offset, 0, "the offset")), (1, 2),
+     "sum of the diagonal (of the first two axes), trace(m, offset)", "trace([[1, 2], [3, 4]])",
+     "linear algebra"),
     ("det", E.det, (1, 1), "determinant", "det([[1, 2], [3, 4]])", "linear algebra"),
     ("inv", E.inv, (1, 1), "matrix inverse", "inv([[2, 0], [0, 4]])", "linear algebra"),
-    ("diag", E.diag, (1, 1), "diagonal of a matrix, or diagonal matrix of a vector", "diag([1, 2])",
+    ("diag", lambda x, k=None: E.diag(x, _int_or(k, 0, "the diagonal")), (1, 2),
+     "diagonal of a matrix, or diagonal matrix of a vector (k-th diagonal: diag(x, k))", "diag([1, 2])",
      "linear algebra"),
     ("reshape", _reshape, (2, None), "same elements, new shape: reshape(x, 2, 3)", "reshape([1, 2, 3, 4], 2, 2)",
      "shape"),
@@ -206,6 +231,9 @@ _ROWS: list[tuple] = [
      "autograd"),
 ]
 
+
+_ROWS += _NUMPY_ROWS
+
 _SIZES = {
     "zeros": lambda *s: _count(shape_args(s)), "ones": lambda *s: _count(shape_args(s)),
     "full": lambda *s: _count(shape_args(s[:-1])) if len(s) > 1 else 0,
@@ -213,11 +241,26 @@ _SIZES = {
     "linspace": lambda a, b, n=None: 50 if n is None else max(0, to_int(n, "the number of points")),
     "arange": _arange_size,
 }
-_KWARGS = {"stack": ("axis",), "concat": ("axis",)}
+_KWARGS = {"stack": ("axis",), "concat": ("axis",), "softmax": ("axis",),
+           **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp"), ("axis", "keepdims")),
+           "norm": ("axis", "keepdims"), **_NUMPY_KWARGS}
 
 BUILTINS: dict[str, Builtin] = {
     r[0]: Builtin(*r, kwargs=_KWARGS.get(r[0], ()), size=_SIZES.get(r[0])) for r in _ROWS}
 SPECIAL_FORMS = frozenset(b.name for b in BUILTINS.values() if b.fn is None)
+
+
+def with_kwargs(fn: Callable, kwargs: dict) -> Callable:
+    """A built-in with its keyword arguments bound, keeping what the kink check reads."""
+    bound = functools.partial(fn, **kwargs)
+    bound.prim, bound.prim_of = getattr(fn, "prim", None), getattr(fn, "prim_of", None)
+    return bound
+
+
+def prim_of(fn: Any, args: list) -> Any:
+    """The primitive a built-in runs on these arguments (whose kink convention applies)."""
+    pick = getattr(fn, "prim_of", None)  # max(a, b) is maximum, max(x) a reduction
+    return pick(args) if pick is not None else getattr(fn, "prim", None)
 
 
 def all_names() -> list[str]:

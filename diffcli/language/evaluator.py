@@ -14,14 +14,14 @@ from .. import engine as E
 from ..engine.backend import all_finite, has_nan, np
 from ..errors import DiffcliError
 from .ast import Definition, Expr
-from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, to_int
+from .builtins import BUILTINS, CONSTANTS, SPECIAL_FORMS, prim_of, to_int, with_kwargs
+from .derivatives import custom_function, differentiate
 from .limits import Limits
+from .wording import FAMILIAR, describe as _describe, not_a_value as _not_a_value, snippet as _snippet
 
-_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul,
+_BINARY = {"+": E.add, "-": E.sub, "*": E.mul, "/": E.div, "^": E.pow, "@": E.matmul, "%": E.mod,
            "<": E.lt, "<=": E.le, ">": E.gt, ">=": E.ge, "==": E.eq, "!=": E.ne}
 _VALUES = (E.Tensor, slice, float)  # what an operation accepts (a float: a number literal)
-_OPNAMES = {"+": "addition", "-": "subtraction", "*": "multiplication", "/": "division", "^": "power",
-            "@": "matrix product"}
 
 
 class Event:
@@ -44,10 +44,10 @@ class Evaluator:
         self.track_kinks = track_kinks
         self.events: list[Event] = []
         self.trace: list | None = None  # (source, expr, tensor) per operation, for the graph view
-        self._custom: dict[str, type] = {}
-        self._diff_depth = 0
         self._memo: dict[tuple, Any] = {}  # (function name, ids of its arguments...) -> its result
         self._kept: list = []  # the arguments of every memo key
+        self.custom: dict[str, type] = {}  # definition name -> its engine Function (derivatives.py)
+        self.diff_depth = 0  # derivatives nested around the expression being evaluated
 
     # ------------------------------------------------------------------
     def evaluate(self, root: Expr, env: dict, source: str) -> Any:
@@ -74,7 +74,7 @@ class Evaluator:
                         continue
                     if kind == "name":
                         v = env_.get(expr.value)
-                        values.append(v if v is not None else self._lookup(expr, env_, src))
+                        values.append(v if v is not None else self.lookup(expr, env_, src))
                         continue
                     if kind == "group":  # its value is its child's: no step of its own
                         stack.append((expr.args[0], env_, src, 0))
@@ -105,7 +105,7 @@ class Evaluator:
         kind = expr.kind
         if phase == 0:  # (numbers, names, groups and binary operators: in evaluate)
             if kind == "call" and expr.value in SPECIAL_FORMS and expr.value not in self.defs:
-                values.append(self._special(expr, env_, src))
+                values.append(differentiate(self, expr, env_, src))
             else:
                 stack.append((expr, env_, src, 1))
                 if expr.kwargs:
@@ -135,7 +135,7 @@ class Evaluator:
             d = self.defs[expr.value]
             self._check_arity(expr, d, src)
             if d.grad_rules:
-                values.append(self._op(expr, src, self._custom_fn(d).apply, args))
+                values.append(self._op(expr, src, custom_function(self, d).apply, args))
                 return
             # pure: applied again to the same argument objects (kept alive, so their ids stay
             # theirs), a user function gives the same result, evaluated once
@@ -189,8 +189,8 @@ class Evaluator:
         """Run one engine operation for ``expr``: origin, limits, and checks of the result."""
         for a in args:
             if not isinstance(a, _VALUES):
-                raise DiffcliError("type", f"{_describe(expr)} needs numbers or tensors, not "
-                                   f"{type(a).__name__}").at(expr.span, src)
+                i = next(k for k, b in enumerate(args) if b is a)  # only on the error path: this loop is hot
+                raise _not_a_value(expr, expr.args[i] if i < len(expr.args) else None, a, src)
         prev = E.engine_state.origin
         E.engine_state.origin = (src, expr)
         try:
@@ -210,8 +210,8 @@ class Evaluator:
             self.limits.check_elements(v.size, f"{_describe(expr)} made")
         if not (v - v == 0.0 if type(v) is float else all_finite(v)):
             self._note_nonfinite(expr, src, args, v)
-        if self.track_kinks and getattr(fn, "prim", None) in E.KINKS:
-            self._note_kink(expr, src, fn, args)
+        if self.track_kinks:
+            self._note_kink(expr, src, prim_of(fn, args), args)
         if self.trace is not None:
             self.trace.append((src, expr, out))
         return out
@@ -225,9 +225,9 @@ class Evaluator:
         elif all(all_finite(a) for a in inputs):
             self.events.append(Event("inf", f"'{_snippet(expr, src)}' is infinite", src, expr.span))
 
-    def _note_kink(self, expr: Expr, src: str, fn: Any, args: list) -> None:
-        rule = E.KINKS[fn.prim]
-        if not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
+    def _note_kink(self, expr: Expr, src: str, prim: Any, args: list) -> None:
+        rule = getattr(prim, "kink", None)
+        if rule is None or not any(isinstance(a, E.Tensor) and a.requires_grad for a in args):
             return
         try:
             hit = rule[0](*[a if type(a) is float else a._v for a in args])
@@ -239,7 +239,7 @@ class Evaluator:
                                      f"point: {rule[1]}", src, expr.span))
 
     # ------------------------------------------------------------------
-    def _lookup(self, expr: Expr, env: dict, src: str) -> Any:
+    def lookup(self, expr: Expr, env: dict, src: str) -> Any:
         name = expr.value
         v = env.get(name)
         if v is not None:
@@ -252,11 +252,14 @@ class Evaluator:
 
     def unknown(self, name: str, env: dict, what: str = "variable") -> DiffcliError:
         pool = list(env) + list(CONSTANTS) + (list(BUILTINS) + list(self.defs) if what == "function" else [])
-        close = difflib.get_close_matches(name, pool, n=1)
+        close = [FAMILIAR[name]] if what == "function" and name in FAMILIAR else \
+            difflib.get_close_matches(name, pool, n=1)
         hint = None
         msg = f"unknown {what} '{name}'" + (f": did you mean '{close[0]}'?" if close else "")
         if what == "variable" and not close:
             msg += " (bind it with 'at', e.g. ... at " + name + " = 1)"
+        if what == "function" and not close:
+            hint = f"for a product, write {name}*(...)"
         return DiffcliError("name", msg, hint=hint)
 
     def _check_arity(self, expr: Expr, d: Definition, src: str) -> None:
@@ -289,86 +292,7 @@ class Evaluator:
             except DiffcliError as err:
                 raise err.at(expr.span, src) from None
             self.limits.check_elements(n, f"{b.name} would make")
-        return self._op(expr, src, (lambda *a: b.fn(*a, **kwargs)) if kwargs else b.fn, pos)
-
-    # ------------------------------------------------------------------
-    def _custom_fn(self, d: Definition) -> type:
-        """A definition with its own gradient becomes an engine Function."""
-        fn = self._custom.get(d.name)
-        if fn is not None:
-            return fn
-        ev = self
-
-        def forward(ctx: Any, *xs: E.Tensor) -> E.Tensor:
-            ctx.save_for_backward(*xs)
-            return ev.evaluate(d.body, dict(zip(d.params, xs)), d.source)
-
-        def backward(ctx: Any, g: E.Tensor) -> tuple:
-            env = dict(zip(d.params, ctx.saved_tensors))
-            env[d.grad_name] = g
-            return tuple(ev.evaluate(r, env, d.source) for r in d.grad_rules)
-
-        fn = type(d.name, (E.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
-        self._custom[d.name] = fn
-        return fn
-
-    def _special(self, expr: Expr, env: dict, src: str) -> E.Tensor:
-        """grad, diff, jacobian, hessian: differentiate a sub-expression where it stands."""
-        from ..functional import jacobian_rows
-        name = expr.value
-        lo, hi = BUILTINS[name].arity
-        if not lo <= len(expr.args) <= hi or expr.kwargs:
-            raise DiffcliError("type", f"{name} takes {lo if lo == hi else f'{lo} or {hi}'} arguments; "
-                               f"for example {BUILTINS[name].example}").at(expr.span, src)
-        body, var = expr.args[0], expr.args[1]
-        if var.kind != "name":
-            raise DiffcliError("type", f"the second argument of {name} must be a variable name").at(var.span, src)
-        order = 1
-        if name == "diff" and len(expr.args) == 3:
-            with E.no_grad():
-                try:
-                    order = to_int(self.evaluate(expr.args[2], env, src), "the order")
-                except DiffcliError as err:
-                    raise err.at(expr.args[2].span, src) from None
-            if order < 0:
-                raise DiffcliError("type", "the order of a derivative cannot be negative").at(expr.args[2].span, src)
-        self._diff_depth += max(order, 1)
-        try:
-            if self._diff_depth > self.limits.max_order:
-                raise DiffcliError("limit", f"derivatives nested {self._diff_depth} deep, over the limit of "
-                                   f"{self.limits.max_order} (--max-order)").at(expr.span, src)
-            # differentiated again only where grad mode is on (not in eval): else batched rows
-            create = E.is_grad_enabled()
-            base = self._lookup(var, env, src)
-            with E.origin((src, var)):
-                x = E.alias(base) if base.requires_grad else base.detach().requires_grad_()
-            inner = dict(env)
-            inner[var.value] = x
-            with E.enable_grad():  # differentiation inside a program records even under eval's no_grad
-                y = self.evaluate(body, inner, src)
-            rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
-            self.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
-            with E.origin((src, expr)), E.enable_grad():
-                if name == "jacobian":
-                    self.limits.check_seeds(create, y.size, name)
-                    return jacobian_rows(y, (x,), create_graph=create)[0]
-                if y.size != 1:
-                    raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
-                                       f"{y.shape}; use jacobian({_text(body, src)}, {var.value}) or "
-                                       f"sum(...)").at(body.span, src)
-                if name == "hessian":
-                    (g,) = E.grad(y, (x,), create_graph=True)
-                    self.limits.check_seeds(create, g.size, name)
-                    return jacobian_rows(g, (x,), create_graph=create)[0]
-                for _ in range(order):
-                    (y,) = E.grad(y.sum() if y.size == 1 and y.shape else y, (x,), create_graph=True)
-                    if order > 1 and y.size != 1:
-                        raise DiffcliError("shape", "diff of order above 1 needs a scalar variable; use "
-                                           "hessian for a vector").at(var.span, src)
-                return y
-        finally:
-            self._diff_depth -= max(order, 1)
-
+        return self._op(expr, src, with_kwargs(b.fn, kwargs) if kwargs else b.fn, pos)
 
 
 def _all_floats(values: list, n: int) -> bool:
@@ -388,26 +312,3 @@ def _tensors(values: list) -> list:
         if type(v) is float:
             return [E.const(x) if type(x) is float else x for x in values]
     return values
-
-
-def _text(expr: Expr, src: str) -> str:
-    return src[expr.span[0]:expr.span[1]]
-
-
-def _snippet(expr: Expr, src: str, width: int = 40) -> str:
-    t = " ".join(_text(expr, src).split())
-    return t if len(t) <= width else t[:width - 3] + "..."
-
-
-def _describe(expr: Expr) -> str:
-    if expr.kind == "call":
-        return f"{expr.value}(...)"
-    if expr.kind == "binary":
-        return _OPNAMES.get(expr.value, f"'{expr.value}'")
-    if expr.kind == "unary":
-        return "negation"
-    if expr.kind == "tensor":
-        return "the tensor literal"
-    if expr.kind == "index":
-        return "indexing"
-    return expr.kind

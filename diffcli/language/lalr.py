@@ -1,11 +1,10 @@
 """A lean LALR driver over tables that lark compiles from grammar/diffcli.lark.
 
-lark turns the grammar into parse tables once; they are cached as JSON beside the
-user's other caches, keyed by the grammar's hash. A run with a warm cache parses
-without importing lark: the lexer is one regular expression built from the
-grammar's terminals, and the driver is a plain loop over the tables that calls the
-builder's method for each rule (the rule's alias, or its name), as lark's
-transformer-during-parse does.
+lark turns the grammar into parse tables once (lalr_build); they are cached in the user's
+cache directory (tables). A run with a warm cache parses without importing lark: the lexer
+is one regular expression built from the grammar's terminals, and the driver is a plain
+loop over the tables that calls the builder's method for each rule (the rule's alias, or
+its name), as lark's transformer-during-parse does.
 """
 from __future__ import annotations
 
@@ -370,6 +369,3 @@ def _make_callback(builder: Any, rule: list) -> Any:
 
     return callback
 
-
-# building and caching: in lalr_build, named here too
-from .lalr_build import _Probe, compile_tables, load_tables  # noqa: E402,F401

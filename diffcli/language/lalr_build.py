@@ -1,122 +1,171 @@
-"""The tables' building (by lark, from the grammar) and their cache beside the user's other caches."""
+"""The parse tables, built by lark from grammar/diffcli.lark, as the plain data lalr.Tables reads.
+
+lark has no documented API for its LALR tables. Its documented tools that ship a parser without
+the grammar (``python -m lark.tools.serialize``, the standalone generator, ``Lark.save``) write
+them in one serialized form, and that form is what is read here, with every part of its shape
+checked. The tree shaping a transformer sees (anonymous tokens filtered out, ``?rule`` and
+``_rule`` inlined, ``[x]`` as a None placeholder; lark's docs/tree_construction.md) is turned
+into per-rule data, and the result is then parsed against lark's own parser on programs that
+use every rule: a lark whose tables or shaping differ gives a clear error naming the versions
+diffcli is tested with, never a parser that builds the wrong tree.
+"""
 from __future__ import annotations
 
-import marshal
-import os
 import re
-import sys
-import zlib
 from typing import Any
 
-from .grammar import grammar_text
-from .lalr import FORMAT, Tables
+from ..errors import DiffcliError
+from .lalr import FORMAT, Tables, Tok
 
-class _Probe:
-    """A builder that accepts every rule, to test a loaded table."""
+TESTED = ((1, 1, 9), (1, 4))  # lark versions the tables are tested with: from the first, below the second
+STARTS = ("program", "repl_line")
+# Between them, these use every rule of the grammar (tests/language/test_lalr_tables.py checks).
+SAMPLES = (
+    ("program", "1 + 2*3^-x - +y / z @ w ** 2"),
+    ("program", "f(a, b) = a*b with grad(g) = g*b, g*a; f(x, [1, 2,][0], k=3) at x = 1, y = 2"),
+    ("program", "m[1:, ::2, :3, 1:2:3, :] @ v.grad < 3;"),
+    ("program", "[]; g() == (2)"),
+    ("repl_line", "x = 1 + 2"),
+    ("repl_line", "h(t) = t; h(1) at t = 2"),
+)
+
+
+class _Unsupported(Exception):
+    """lark's serialized tables are not in the shape this module reads."""
+
+
+def compile_tables(text: str) -> dict:
+    """Let lark compile the grammar; its tables as plain data, checked against lark's own parse."""
+    import lark
+    from lark import Lark
+    version = _version(lark.__version__)
+    low, high = TESTED
+    if not low <= version < high:
+        raise _refusal(lark.__version__, "outside the tested range")
+    lk = Lark(text, parser="lalr", start=list(STARTS), maybe_placeholders=True)
+    try:
+        data = _tables(*lk.memo_serialize(_memo_types()))
+        _agree(Tables(data), lk)
+    except (_Unsupported, LookupError, TypeError, ValueError, AttributeError) as exc:
+        raise _refusal(lark.__version__, f"its tables are not in the expected form ({exc})") from None
+    return data
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _refusal(version: str, why: str) -> DiffcliError:
+    low, high = (".".join(map(str, v)) for v in TESTED)
+    return DiffcliError("internal", f"diffcli cannot build its parser with lark {version}: {why}",
+                        hint=f"install a lark diffcli is tested with: pip install 'lark>={low},<{high}'")
+
+
+def _memo_types() -> list:
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+    return [TerminalDef, Rule]
+
+
+def _typed(obj: Any, kind: str) -> dict:
+    if not isinstance(obj, dict) or obj.get("__type__") != kind:
+        raise _Unsupported(f"expected a {kind}, found {type(obj).__name__}")
+    return obj
+
+
+def _tables(data: dict, memo: dict) -> dict:
+    """Our table data from lark's serialized parser (``Lark.memo_serialize``)."""
+    frontend = _typed(data["parser"], "ParsingFrontend")
+    table, lexer = frontend["parser"], _typed(frontend["lexer_conf"], "LexerConf")
+    names = table["tokens"]  # lark's symbol numbers -> terminal or rule names
+    order = {}  # lark's rule number -> ours
+    rules: list = []
+    for key in sorted(k for k, v in memo.items() if v.get("__type__") == "Rule"):
+        order[key] = len(rules)
+        rules.append(_rule_data(_typed(memo[key], "Rule")))
+    states = []
+    for s in range(len(table["states"])):
+        row = {}
+        for sym, (reduce, arg) in table["states"][s].items():
+            if reduce not in (0, 1):
+                raise _Unsupported(f"an action coded {reduce!r}")
+            row[str(names[sym])] = [False, order[arg["@"]]] if reduce else [True, int(arg)]
+        states.append(row)
+    terminals = [_typed(memo[ref["@"]], "TerminalDef") for ref in lexer["terminals"]]
+    name = next(t for t in terminals if t["name"] == "NAME")
+    name_re = re.compile(_regexp(name["pattern"]))
+    literal = [t for t in terminals if t["pattern"]["__type__"] == "PatternStr"]
+    keywords = {t["pattern"]["value"]: t["name"] for t in literal
+                if name_re.fullmatch(t["pattern"]["value"]) and not t["pattern"]["flags"]}
+    regexps = [(t["name"], _regexp(t["pattern"])) for t in terminals if t["pattern"]["__type__"] == "PatternRE"]
+    literals = sorted(((t["name"], _regexp(t["pattern"])) for t in literal if t["name"] not in keywords.values()),
+                      key=lambda x: -len(x[1]))  # the longest first: "**" before "*"
+    return {"format": FORMAT, "states": states, "rules": rules, "start": dict(table["start_states"]),
+            "end": dict(table["end_states"]), "keywords": keywords, "ignore": [str(n) for n in lexer["ignore"]],
+            "terminals": [list(t) for t in regexps + literals]}
+
+
+def _regexp(pattern: dict) -> str:
+    """A terminal's regular expression, as lark's documented grammar defines it."""
+    kind = pattern["__type__"]
+    if kind not in ("PatternStr", "PatternRE"):
+        raise _Unsupported(f"a terminal pattern of type {kind}")
+    text = re.escape(pattern["value"]) if kind == "PatternStr" else pattern["value"]
+    for flag in pattern["flags"]:
+        text = f"(?{flag}:{text})"
+    return text
+
+
+def _rule_data(rule: dict) -> list:
+    """What a transformer is given for one rule, as data: [origin, length, callback name,
+    inline a single child?, kept children [(index, Nones before it)], Nones at the end,
+    children that are ``_rule``s to splice]."""
+    exp = [s if s.get("__type__") == "Terminal" else _typed(s, "NonTerminal") for s in rule["expansion"]]
+    options = _typed(rule["options"], "RuleOptions")
+    empty = options["empty_indices"]  # one flag per child and per [x] left out: True where left out
+    gaps = [len(ones) for ones in "".join(str(int(b)) for b in empty).split("0")] if empty else [0] * (len(exp) + 1)
+    if len(gaps) != len(exp) + 1:
+        raise _Unsupported("placeholders that do not fit the rule")
+    include, nones, splice = [], 0, []
+    for i, sym in enumerate(exp):
+        nones += gaps[i]
+        is_term = sym["__type__"] == "Terminal"
+        if options["keep_all_tokens"] or not (is_term and sym["filter_out"]):
+            include.append([i, nones])
+            nones = 0
+            if not is_term and sym["name"].startswith("_"):
+                splice.append(i)
+    nones += gaps[len(exp)]
+    origin = str(_typed(rule["origin"], "NonTerminal")["name"])
+    alias = rule["alias"]
+    name = None if origin.startswith("_") else str(alias or origin)
+    expand1 = bool(options["expand1"] and not alias)
+    return [origin, len(exp), name, expand1, include, nones, splice]
+
+
+class _Echo:
+    """A builder that returns each rule's name and children: the tree lark itself would build."""
 
     _lalr_callbacks = None
 
     def __getattr__(self, name: str) -> Any:
-        return lambda *kids: name
+        return lambda *kids: (name, tuple(_plain(k) for k in kids))
 
 
-def _cache_dir() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative path is ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(base):
-        return None
-    path = os.path.join(base, "diffcli")
-    try:
-        os.makedirs(path, exist_ok=True)
-        return path if os.access(path, os.W_OK) else None
-    except OSError:
-        return None
+def _plain(node: Any) -> Any:
+    """A tree from lark's parse or ours, as nested tuples of names, (type, text) tokens and Nones."""
+    if isinstance(node, Tok) or type(node).__name__ == "Token":
+        return (node.type, str(node))
+    if isinstance(node, tuple) or node is None:
+        return node
+    if isinstance(node, list):  # a _rule spliced into its parent
+        return tuple(_plain(k) for k in node)
+    return (str(node.data), tuple(_plain(k) for k in node.children))
 
 
-def load_tables() -> Tables:
-    """The tables for the current grammar: from the cache, or compiled by lark (and cached)."""
-    text = grammar_text()
-    # zlib's checksums and marshal, not hashlib and json: a one-shot command pays every import
-    # (hashlib ~5 ms, json ~3 ms cold, against zlib's ~1 ms; marshal is built in and loads twice
-    # as fast). marshal's format belongs to one Python version, hence the cache tag.
-    raw = f"{FORMAT}\n{text}".encode()
-    key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
-    folder = _cache_dir()
-    path = os.path.join(folder, f"tables-{key}-{sys.implementation.cache_tag}.marshal") if folder else None
-    if path and os.path.exists(path):
-        try:
-            with open(path, "rb") as f:
-                tables = Tables(marshal.load(f))
-            tables.parse("x", "program", _Probe())  # a cache of the wrong shape fails here
-            return tables
-        except Exception:  # noqa: BLE001 - any damage to the cache: rebuild it
-            pass
-    data = compile_tables(text)
-    if path:
-        try:
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                marshal.dump(data, f)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # no cache: the next run compiles again
-    return Tables(data)
-
-
-def compile_tables(text: str) -> dict:
-    """Let lark compile the grammar; keep only plain data."""
-    from lark import Lark
-    lk = Lark(text, parser="lalr", start=["program", "repl_line"], maybe_placeholders=True)
-    pt = lk.parser.parser.parser.parse_table
-    rules: list = []
-    index: dict = {}
-    for rule in lk.rules:
-        index[id(rule)] = len(rules)
-        rules.append(_rule_data(rule))
-    by_key = {(r.origin.name, tuple(s.name for s in r.expansion), r.alias, r.options.empty_indices): index[id(r)]
-              for r in lk.rules}
-    states = []
-    for s in range(len(pt.states)):
-        row = {}
-        for sym, (action, arg) in pt.states[s].items():
-            if action.name == "Shift":
-                row[str(sym)] = [True, arg]
-            else:
-                key = (arg.origin.name, tuple(x.name for x in arg.expansion), arg.alias, arg.options.empty_indices)
-                row[str(sym)] = [False, by_key[key]]
-        states.append(row)
-    name_re = re.compile(next(t.pattern.to_regexp() for t in lk.terminals if t.name == "NAME"))
-    keywords = {t.pattern.value: t.name for t in lk.terminals
-                if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
-    regexps = [(t.name, t.pattern.to_regexp()) for t in lk.terminals if t.pattern.type == "re"]
-    literals = sorted(((t.name, re.escape(t.pattern.value)) for t in lk.terminals
-                       if t.pattern.type == "str" and t.name not in keywords.values()),
-                      key=lambda x: -len(x[1]))
-    return {"format": FORMAT, "states": states, "rules": rules, "start": dict(pt.start_states),
-            "end": dict(pt.end_states), "keywords": keywords, "ignore": list(lk.lexer_conf.ignore),
-            "terminals": [list(t) for t in regexps + literals]}
-
-
-def _rule_data(rule: Any) -> list:
-    """What lark's tree builder does for a rule, as data (see lark's maybe_create_child_filter)."""
-    exp = rule.expansion
-    empty = rule.options.empty_indices
-    if empty:
-        bits = "".join(str(int(b)) for b in empty)
-        gaps = [len(ones) for ones in bits.split("0")]
-    else:
-        gaps = [0] * (len(exp) + 1)
-    include, nones, splice = [], 0, []
-    for i, sym in enumerate(exp):
-        nones += gaps[i]
-        if rule.options.keep_all_tokens or not (sym.is_term and sym.filter_out):
-            include.append([i, nones])
-            nones = 0
-            if not sym.is_term and sym.name.startswith("_"):
-                splice.append(i)
-    nones += gaps[len(exp)]
-    origin = str(rule.origin.name)
-    name = None if origin.startswith("_") else str(rule.alias or origin)
-    expand1 = bool(rule.options.expand1 and not rule.alias)
-    return [origin, len(exp), name, expand1, include, nones, splice]
+def _agree(tables: Tables, lk: Any) -> None:
+    """Our driver and lark's own parser build the same tree for every sample."""
+    for start, text in SAMPLES:
+        ours, theirs = tables.parse(text, start, _Echo()), _plain(lk.parse(text, start=start))
+        if ours != theirs:
+            raise _Unsupported(f"'{text}' parses as {theirs!r}, the tables give {ours!r}")

@@ -1,13 +1,15 @@
 """Text -> Program: a cached LALR parser that builds the tree during the parse."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
 
 from ..errors import DiffcliError, line_col
 from .ast import Assign, Binding, Definition, Expr, Program, binary, leaf, unary
-from .lalr import ParseFailure, load_tables
+from .lalr import ParseFailure
+from .tables import load_tables
 
 _TABLES: Any = None
 _BUILDER: Any = None
@@ -20,7 +22,8 @@ _WORDS = {
 _LOOKALIKES = {
     "\u2212": "use the ASCII minus '-'", "\u00d7": "use '*' for a product", "\u00f7": "use '/'",
     "\u00b2": "write x^2", "\u00b3": "write x^3", "\u22c5": "use '*' for a product",
-    "\u2013": "use the ASCII minus '-'", "\u03c0": "write pi",
+    "\u2013": "use the ASCII minus '-'", "\u03c0": "write pi", "\u221a": "write sqrt(x)",
+    "\u03b8": "write theta (names are ASCII letters)",
 }
 
 
@@ -32,9 +35,13 @@ def _builder():
         """Each method builds one kind of node; names match the grammar's aliases."""
 
         def number(self, tok):
-            return leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
+            e = leaf("num", float(tok.value), (tok.start_pos, tok.end_pos))
+            if e.value == math.inf:  # the only way a literal is inf: too large for float64
+                self.overflows.append(e)
+            return e
 
         leaves: list = []  # the name leaves made, in source order (see parse)
+        overflows: list = []  # number literals past float64's range, for a warning
         ordered = True  # ... which is the order analysis.walk visits them
 
         def name(self, tok):
@@ -52,8 +59,8 @@ def _builder():
                 return binary("binary", op, a, b, (a.span[0], b.span[1]))
             return f
 
-        mul, div, matmul = _bin("*"), _bin("/"), _bin("@")
-        add, sub, pow = _bin_tok("+"), _bin_tok("-"), _bin_tok("^")
+        mul, div, mod = _bin("*"), _bin("/"), _bin("%")
+        add, sub, pow, matmul = _bin_tok("+"), _bin_tok("-"), _bin_tok("^"), _bin_tok("@")
 
         def compare(self, a, tok, b):
             return binary("binary", tok.value, a, b, (a.span[0], b.span[1]))
@@ -141,8 +148,8 @@ def _builder():
         def program(self, items, bindings=None):
             return (items, bindings or [])
 
-        def assign(self, name, e):
-            return Assign(name.value, e, (name.start_pos, e.span[1]), "")
+        def local(self, name, e):
+            return Binding(name.value, e, (name.start_pos, e.span[1]))
 
         def repl_line(self, program):
             return program
@@ -180,18 +187,21 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
     """Parse a program (or, with start='repl_line', a REPL line) into its tree; ``tick`` is
     called now and then (the session passes its time limit's check)."""
     t = _TABLES or tables()
-    _BUILDER.leaves, _BUILDER.ordered = [], True
+    _BUILDER.leaves, _BUILDER.ordered, _BUILDER.overflows = [], True, []
     try:
         result = t.parse(text, start, _BUILDER, tick)
     except ParseFailure as exc:
         raise _parse_error(text, exc) from None
     except _GrammarError as exc:
         raise DiffcliError("parse", exc.message).at((_start(exc.where), _end(exc.where)), text) from None
-    if isinstance(result, Assign):
-        result.source = text
-        return result
     items, bindings = result
     program = _program(items, bindings, text)
+    program.overflows = _BUILDER.overflows
+    if start == "repl_line" and len(program.locals) == 1 and program.expr is None and not program.definitions:
+        (b,) = program.locals  # a REPL assignment
+        assign = Assign(b.name, b.expr, b.span, text, bindings)
+        assign.overflows = program.overflows
+        return assign
     if _BUILDER.ordered:
         program.leaves = _BUILDER.leaves
     return program
@@ -200,10 +210,15 @@ def parse(text: str, start: str = "program", tick: Any = None) -> Any:
 def _program(items: list, bindings: list, text: str) -> Program:
     if len(items) == 1 and type(items[0]) is Expr:  # the common case: one expression
         return Program([], items[0], bindings, text)
-    defs = []
+    defs, locals_ = [], []
     expr = None
     for i, it in enumerate(items):
-        if isinstance(it, Definition):
+        if isinstance(it, Binding):
+            if expr is not None:
+                raise DiffcliError("parse", "a local name must be set before the program's expression, "
+                                   "which comes last").at(it.span, text)
+            locals_.append(it)
+        elif isinstance(it, Definition):
             if expr is not None:
                 raise DiffcliError("parse", "a definition cannot follow the program's expression").at(it.span, text)
             it.source = text
@@ -211,10 +226,12 @@ def _program(items: list, bindings: list, text: str) -> Program:
         else:
             if expr is not None:
                 raise DiffcliError(
-                    "parse", "only definitions may come before ';': a program has one expression",
-                    hint="join the expressions with an operator, or define a function").at(expr.span, text)
+                    "parse", "only definitions and local names may come before ';': a program has one expression",
+                    hint="join the expressions with an operator, or name one: z = x*y; z^2 + z").at(expr.span, text)
             expr = it
-    return Program(defs, expr, bindings, text)
+    program = Program(defs, expr, bindings, text)
+    program.locals = locals_
+    return program
 
 
 def _describe(term: str) -> str:
@@ -229,7 +246,7 @@ def _describe(term: str) -> str:
     return term.lower()
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "__ANON_0", "AT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "POW", "COMPARE", "DOT", "LBRACK", "MATMUL", "AT", "PERCENT"}
 
 
 def _expected_words(expected: Any) -> str:
@@ -240,11 +257,41 @@ def _expected_words(expected: Any) -> str:
         exp -= {"NUMBER", "NAME", "LPAR", "LBRACK", "MINUS", "PLUS"}
     if {"PLUS", "STAR"} <= exp:
         words.append("an operator")
-        exp -= {t for t in exp if t in _OPERATORS or _describe(t) == "'@'"}
+        exp -= {t for t in exp if t in _OPERATORS}
     words += sorted(_describe(t) for t in exp)
     if not words:
         return "something else"
     return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
+_BINDING_WORDS = ("where", "for", "when", "with", "if")  # what people write instead of 'at'
+
+
+def _token_hint(text: str, tok: Any, prev: list) -> str | None:
+    """The fix for a token that cannot follow the one before: a product only between a number
+    and a name or a bracket written against it (2x, 2(x+1)) or between brackets ((a)(b)),
+    a comma between bindings, 'at' for the words people use instead, parentheses for a call."""
+    last = prev[-1] if prev else None
+    if last is None:
+        return None
+    touching = last.end_pos == tok.start_pos
+    rest = text[tok.end_pos:]
+    if tok.type == "NAME" and tok.value in _BINDING_WORDS and re.match(r"\s*[A-Za-z_]\w*\s*=(?!=)", rest):
+        return f"bind values with 'at': ... at{rest.split(';')[0].rstrip()}"
+    if any(t.type == "AT" for t in prev) and tok.type == "NAME" and re.match(r"\s*=(?!=)", rest):
+        return f"separate the bindings with commas: ... {last.value}, {tok.value} ="
+    if last.type == "NUMBER" and touching and tok.type == "NAME":
+        if tok.value in ("i", "j"):
+            return "complex numbers are not supported: diffcli computes with real numbers"
+        if tok.value[0] in "eE":
+            return "an exponent needs digits, as in 1e3; for a product write 2*e"
+        return f"write {last.value}*{tok.value} for a product"
+    if tok.type == "LPAR" and (last.type == "RPAR" or (last.type == "NUMBER" and touching)):
+        return f"write {last.value}*( for a product"
+    from .builtins import BUILTINS
+    if tok.type in ("NAME", "NUMBER") and last.type == "NAME" and last.value in BUILTINS:
+        return f"call a function with parentheses: {last.value}({tok.value})"
+    return None
 
 
 def _parse_error(text: str, exc: Any) -> DiffcliError:
@@ -266,7 +313,6 @@ def _parse_error(text: str, exc: Any) -> DiffcliError:
         tok = exc.token
         expected = exc.expected()
         prev = [t for t in exc.tables.tokens(text) if t.end_pos <= tok.start_pos]
-        before = text[:prev[-1].end_pos] if prev else ""
         after = f" after '{prev[-1].value[-12:]}'" if prev else ""
         if tok.type == "$END":
             if not prev:
@@ -276,17 +322,13 @@ def _parse_error(text: str, exc: Any) -> DiffcliError:
                 pos = prev[-1].end_pos
         else:
             msg = f"unexpected '{tok}'{after}: expected {_expected_words(expected)}"
-            if tok.type == "NAME" and before and before[-1].isdigit():
-                if str(tok)[0] in "eE" and before.split()[-1][-1:].isdigit():
-                    hint = "an exponent needs digits, as in 1e3; for a product write 2*e"
-                else:
-                    hint = f"write {before.split()[-1]}*{tok} for a product"
-            elif tok.type in ("AT", "WITH") and not expected:
+            hint = _token_hint(text, tok, prev)
+            if hint is None and tok.type in ("AT", "WITH") and not expected:
                 hint = f"'{tok}' is a keyword"
-            elif str(tok) == "=":
+            elif hint is None and str(tok) == "=":
                 hint = ("'=' binds a value in an 'at' clause (x^2 at x = 2) or defines a function "
                         "(f(x) = x^2); compare with '=='")
-            elif tok.type in ("AT", "WITH"):
+            elif hint is None and tok.type in ("AT", "WITH"):
                 hint = f"'{tok}' is a keyword and cannot name a variable"
     err = DiffcliError("parse", msg, hint=hint)
     err.span = (pos, pos + 1)

@@ -24,7 +24,7 @@ POSTFIX = 6   # x[i], x.name
 ATOM = 7      # numbers, names, calls, tensor literals, parentheses
 
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
-_LEVEL = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "@": TERM, "^": POWER, "**": POWER}
+_LEVEL = {"+": ARITH, "-": ARITH, "*": TERM, "/": TERM, "@": TERM, "%": TERM, "^": POWER, "**": POWER}
 _LEVEL.update((op, EXPR) for op in COMPARISONS)
 # The least level each operand must have to stand without parentheses.
 _OPERANDS = {EXPR: (ARITH, ARITH), ARITH: (ARITH, TERM), TERM: (TERM, UNARY), POWER: (POSTFIX, UNARY)}
@@ -61,11 +61,11 @@ def _level(e: Expr) -> int:
 def to_text(expr: Expr, *, groups: bool = True) -> str:
     """Source text for ``expr``: operators spaced (``a + b``, ``x^2``, ``-x``), parentheses
     only where precedence or associativity needs them (and for group nodes, unless
-    ``groups`` is False)."""
+    ``groups`` is False). Iterative, so a deeply nested expression cannot exhaust the stack."""
     out: list[str] = []
-    # Work items: a str to emit, or (expr, least level it may have without parentheses).
+    # Work items: a str to emit, or (expr, least level it may have without parentheses);
+    # pushed in reverse, so the last one pushed prints first.
     stack: list[Any] = [(expr, EXPR)]
-    push = stack.append
     while stack:
         item = stack.pop()
         if type(item) is str:
@@ -74,99 +74,63 @@ def to_text(expr: Expr, *, groups: bool = True) -> str:
         e, need = item
         if e is None:
             raise ValueError("a missing expression cannot be printed")
-        kind = e.kind
-        if kind == "group" and not groups:
-            push((e.args[0], need))
+        if e.kind == "group" and not groups:
+            stack.append((e.args[0], need))
             continue
-        if kind == "slice":
-            raise ValueError("a slice prints only inside an index: x[a:b]")
         lvl = _level(e)
-        paren = lvl < need
-        if paren:
-            push(")")
-        # Pieces are pushed in reverse: the last one pushed prints first.
-        if kind == "num":
-            v = e.value
-            if v != v:
-                push("nan")  # a constant: the parser never makes a nan number
-            elif lvl == UNARY:
-                push(number_text(-v))
-                push("-")
-            else:
-                push(number_text(v))
-        elif kind == "name":
-            push(str(e.value))
-        elif kind == "binary":
-            left, right = e.args
-            lneed, rneed = _OPERANDS[lvl]
-            op = "^" if e.value == "**" else e.value
-            push((right, rneed))
-            push("^" if lvl == POWER else f" {op} ")
-            push((left, lneed))
-        elif kind == "unary":
-            push((e.args[0], UNARY))
-            push(str(e.value))
-        elif kind == "group":
-            push(")")
-            push((e.args[0], EXPR))
-            push("(")
-        elif kind == "call":
-            parts: list[Any] = [(a, EXPR) for a in e.args]
-            for name, value, *_ in e.kwargs:
-                parts.append(f"{name}=")
-                parts.append((value, EXPR))
-            push(")")
-            _push_list(stack, parts)
-            push(f"{e.value}(")
-        elif kind == "tensor":
-            push("]")
-            _push_list(stack, [(a, EXPR) for a in e.args])
-            push("[")
-        elif kind == "index":
-            target, *items = e.args
-            push("]")
-            pieces: list[Any] = []
-            for it in items:
-                pieces.append(_slice_pieces(it) if it is not None and it.kind == "slice" else [(it, EXPR)])
-            for k in range(len(pieces) - 1, -1, -1):
-                for p in reversed(pieces[k]):
-                    push(p)
-                if k:
-                    push(", ")
-            push("[")
-            push((target, POSTFIX))
-        elif kind == "attr":
-            push(f".{e.value}")
-            target = inner = e.args[0]
-            while not groups and inner.kind == "group":
-                inner = inner.args[0]
-            if inner.kind == "num" and _level(inner) == ATOM:
-                push(" ")  # 1 .grad: "1.grad" would read as the number "1." and a name
-            push((target, POSTFIX))
-        else:
-            raise ValueError(f"unknown expression kind {kind!r}")
-        if paren:
-            push("(")
+        pieces = _pieces(e, lvl, groups)
+        if lvl < need:
+            pieces = ["(", *pieces, ")"]
+        stack.extend(reversed(pieces))
     return "".join(out)
 
 
-def _push_list(stack: list, parts: list) -> None:
-    """Push comma-separated pieces; a keyword argument is two pieces ('name=', value)."""
-    items: list[list] = []
-    i = 0
-    while i < len(parts):
-        p = parts[i]
-        if type(p) is str:  # 'name=' followed by its value
-            items.append([p, parts[i + 1]])
-            i += 2
-        else:
-            items.append([p])
-            i += 1
-    for k in range(len(items) - 1, -1, -1):
-        for p in reversed(items[k]):
-            stack.append(p)
+def _pieces(e: Expr, lvl: int, groups: bool) -> list[Any]:
+    """What ``e`` prints as, in order: text, and (sub-expression, level it needs) items."""
+    kind = e.kind
+    if kind == "num":
+        v = e.value
+        if v != v:
+            return ["nan"]  # a constant: the parser never makes a nan number
+        return ["-", number_text(-v)] if lvl == UNARY else [number_text(v)]
+    if kind == "name":
+        return [str(e.value)]
+    if kind == "binary":
+        (left, right), (lneed, rneed) = e.args, _OPERANDS[lvl]
+        op = "^" if e.value == "**" else e.value
+        return [(left, lneed), "^" if lvl == POWER else f" {op} ", (right, rneed)]
+    if kind == "unary":
+        return [str(e.value), (e.args[0], UNARY)]
+    if kind == "group":
+        return ["(", (e.args[0], EXPR), ")"]
+    if kind == "call":
+        args = [[(a, EXPR)] for a in e.args] + [[f"{name}=", (value, EXPR)] for name, value, *_ in e.kwargs]
+        return [f"{e.value}(", *_commas(args), ")"]
+    if kind == "tensor":
+        return ["[", *_commas([[(a, EXPR)] for a in e.args]), "]"]
+    if kind == "index":
+        target, *items = e.args
+        parts = [_slice_pieces(it) if it is not None and it.kind == "slice" else [(it, EXPR)] for it in items]
+        return [(target, POSTFIX), "[", *_commas(parts), "]"]
+    if kind == "attr":
+        inner = e.args[0]
+        while not groups and inner.kind == "group":
+            inner = inner.args[0]
+        space = [" "] if inner.kind == "num" and _level(inner) == ATOM else []  # "1.grad" reads as "1." + name
+        return [(e.args[0], POSTFIX), *space, f".{e.value}"]
+    if kind == "slice":
+        raise ValueError("a slice prints only inside an index: x[a:b]")
+    raise ValueError(f"unknown expression kind {kind!r}")
+
+
+def _commas(items: list[list]) -> list[Any]:
+    """The pieces of each item, in order, separated by ', '."""
+    out: list[Any] = []
+    for k, pieces in enumerate(items):
         if k:
-            stack.append(", ")
+            out.append(", ")
+        out.extend(pieces)
+    return out
 
 
 def _slice_pieces(s: Expr) -> list:

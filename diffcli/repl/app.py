@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import IO, Any
 
+from ..terminal import EXIT_OK, color_enabled, isatty
 from .lines import is_complete, statements
 from .statements import ReplState
 
@@ -17,18 +18,10 @@ PROMPT, CONTINUATION = ">>> ", "... "
 
 def run_repl() -> int:
     """Interactive when both ends are terminals; otherwise statements from standard input."""
-    if not (_isatty(sys.stdin) and _isatty(sys.stdout)):
+    if not (isatty(sys.stdin) and isatty(sys.stdout)):
         from .batch import run_batch
         return run_batch()
-    from ..cli import color_enabled
     return interactive(ReplState(color=color_enabled(sys.stdout)))
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def key_bindings() -> Any:
@@ -90,7 +83,7 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
         except KeyboardInterrupt:
             continue
         except EOFError:
-            return 0
+            return EXIT_OK
         try:
             warm.join()
             for _, statement in statements(text.split("\n")):  # pasted lines run one by one
@@ -100,6 +93,6 @@ def interactive(state: ReplState, session: Any = None, out: IO[str] | None = Non
                 out.flush()
                 err.flush()
                 if reply.quit:
-                    return 0
+                    return EXIT_OK
         except KeyboardInterrupt:
-            err.write("interrupted\n")
+            err.write("\ninterrupted\n")  # on a line of its own, after the terminal's ^C

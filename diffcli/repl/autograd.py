@@ -18,8 +18,8 @@ STATEMENTS = {
     "zero_grad": ("zero_grad(), zero_grad(x, y)",
                   "set .grad back to None, for every variable or for the ones named"),
 }
-FLAGS = ("true", "false")  # names only inside backward(..., retain_graph=true)
-RESERVED = set(STATEMENTS) | set(FLAGS)
+FLAGS = ("true", "false", "True", "False")  # names only inside backward(..., retain_graph=true)
+RESERVED = {**{n: "a REPL statement" for n in STATEMENTS}, **{n: "reserved for backward(...) in the REPL" for n in FLAGS}}
 BACKWARD_KWARGS = ("gradient", "retain_graph", "create_graph")
 
 
@@ -53,8 +53,13 @@ def _backward(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> No
                                ).at(seed_expr.span, src)
         seed = seed.detach()
     retain, create = (_flag(kwargs.get(k), k, ev, env, src) for k in BACKWARD_KWARGS[1:])
+    if not y.requires_grad:  # the engine's message speaks to library users (requires_grad=True)
+        raise DiffcliError("autograd", f"'{src[target.span[0]:target.span[1]]}' does not require grad, so "
+                           "backward has nothing to differentiate", hint="x = 2 makes a variable that "
+                           "requires grad; const(...) and values computed from constants alone do not"
+                           ).at(target.span, src)
     state.register(ev.trace)
-    before = {n: t.grad for n, t in state.variables.items()}
+    before = {n: _grad_state(t) for n, t in state.variables.items()}
     try:
         y.backward(seed, retain_graph=retain, create_graph=bool(create))
     except DiffcliError as err:
@@ -62,9 +67,16 @@ def _backward(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> No
             err.hint = err.hint or _backward_hint(err, y, seed, src[target.span[0]:target.span[1]])
             err.at(target.span, src)
         raise
-    changed = [n + ".grad" for n, t in state.variables.items() if t.grad is not before.get(n)]
+    changed = [n + ".grad" for n, t in state.variables.items() if _grad_state(t) != before.get(n)]
     reply.say(state.style.dim("# accumulated into " + ", ".join(changed) if changed
                               else "# no variable's .grad changed"))
+
+
+def _grad_state(t: E.Tensor) -> tuple:
+    """What tells that a variable's .grad changed: the tensor, and its version (backward adds
+    into an existing .grad in place, as PyTorch)."""
+    g = t.grad
+    return (id(g), None if g is None else g._version)
 
 
 def _flag(given: tuple | None, name: str, ev: Evaluator, env: dict, src: str) -> bool | None:
@@ -72,14 +84,14 @@ def _flag(given: tuple | None, name: str, ev: Evaluator, env: dict, src: str) ->
         return None
     expr = given[0]
     if expr.kind == "name" and expr.value in FLAGS:
-        return expr.value == "true"
+        return expr.value in ("true", "True")
     if expr.kind != "name" or expr.value in env:
         v = ev.evaluate(expr, env, src)
         if isinstance(v, bool):
             return v
         if isinstance(v, E.Tensor) and v.size == 1:
             return bool(v.item())
-    raise DiffcliError("type", f"{name} must be true or false").at(expr.span, src)
+    raise DiffcliError("type", f"{name} must be true or false (or True or False, or 1 or 0)").at(expr.span, src)
 
 
 def _zero_grad(state: Any, call: Expr, ev: Evaluator, src: str, reply: Any) -> None:

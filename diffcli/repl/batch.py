@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from typing import IO, Any, Iterable, Iterator
 
+from ..terminal import EXIT_FAILED, EXIT_OK
 from .lines import statements
 from .statements import ReplState
 
@@ -35,4 +36,4 @@ def run_batch(stdin: Iterable[Any] | None = None, stdout: IO[str] | None = None,
         failed = failed or reply.error
         if reply.quit:
             break
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK

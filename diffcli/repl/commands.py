@@ -18,8 +18,10 @@ COMMANDS = {
     ":help": ("[NAME]", "built-ins by group, or the documentation of one name"),
     ":vars": ("", "your variables (shape, value, gradient) and functions"),
     ":graph": ("NAME", "the computation graph behind a variable (or an expression)"),
+    ":diff": ("EXPR, VAR[, N]", "the derivative as a formula, as in :diff x^3*sin(x), x"),
     ":anomaly": ("on|off", "backward stops at the first operation whose gradient turns NaN"),
     ":precision": ("N|off", "significant digits shown (off: the shortest that round-trips)"),
+    ":plot": ("EXPR, x=A:B[:N]", "plot an expression and its derivative in the terminal (needs plotext)"),
     ":load": ("FILE", "run a file's statements, one after another"),
     ":reset": ("", "forget every variable and function"),
     ":quit": ("", "leave the REPL (Ctrl-D also does)"),
@@ -75,7 +77,7 @@ def _short(v: Any, precision: int | None, width: int = 40) -> str:
 
 
 def _graph(state: Any, arg: str, reply: Any) -> None:
-    from .graph import build
+    from ..graphview import build_live
     if not arg:
         raise DiffcliError("usage", "which graph? :graph NAME, as in :graph y")
     value = state.variables.get(arg)
@@ -90,7 +92,15 @@ def _graph(state: Any, arg: str, reply: Any) -> None:
     if not value.requires_grad:
         reply.say(f"{arg} does not require grad, so it has no graph (value {fmt(value, state.precision)})")
         return
-    reply.say(graph_text(build(state, value), state.style, state.precision))
+    reply.say(graph_text(build_live(value, state.variables, state.nodes), state.style, state.precision))
+
+
+def _diff(state: Any, arg: str, reply: Any) -> None:
+    from ..symbolic.command import repl_formula
+    if not arg:
+        raise DiffcliError("usage", "which derivative? :diff EXPR, VAR[, ORDER], as in :diff x^3*sin(x), x")
+    with state.guard():
+        reply.say(repl_formula(arg, state.definitions))
 
 
 def _switch(arg: str, what: str) -> bool:
@@ -135,6 +145,8 @@ def _load(state: Any, arg: str, reply: Any) -> None:
                            "(does a file load itself?)")
     limit = state.session.limits.max_length
     try:
+        if not os.path.exists(path):
+            raise DiffcliError("usage", f"cannot read {arg}: no such file")
         if not os.path.isfile(path):
             raise DiffcliError("usage", f"cannot read {arg}: not a regular file")
         with open(path, encoding="utf-8-sig") as f:  # (-sig: a byte order mark is dropped)
@@ -161,6 +173,23 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     reply.say(state.style.dim(summary))
 
 
+def _plot(state: Any, arg: str, reply: Any) -> None:
+    import re
+    from ..plot import draw
+    m = re.match(r"^(.*),\s*([A-Za-z_]\w*)\s*=\s*([^=]+)$", arg, re.S)
+    if m is None:
+        raise DiffcliError("usage", ":plot takes an expression and a range, as in :plot sin(x)*x, x=-5:5")
+    program, name, spec = m.groups()
+    at = [(n, repr(t.item())) for n, t in state.variables.items()
+          if isinstance(t, E.Tensor) and t.size == 1 and n != name]
+    with state.session.guarded():
+        text, warnings = draw(program, (name, spec), at, [0, 1], None, None, None, None, state.style.color,
+                              state.session)
+    reply.say(text)
+    for w in warnings:
+        reply.say(state.style.warn("warning: " + w))
+
+
 def _reset(state: Any, arg: str, reply: Any) -> None:
     nv, nf = len(state.variables), len(state.definitions)
     state.reset()
@@ -172,6 +201,6 @@ def _quit(state: Any, arg: str, reply: Any) -> None:
 
 
 HANDLERS: dict[str, Callable[[Any, str, Any], None]] = {
-    ":help": _help, ":vars": _vars, ":graph": _graph, ":anomaly": _anomaly, ":precision": _precision,
-    ":load": _load, ":reset": _reset, ":quit": _quit,
+    ":help": _help, ":vars": _vars, ":graph": _graph, ":diff": _diff, ":anomaly": _anomaly, ":precision": _precision,
+    ":load": _load, ":reset": _reset, ":quit": _quit, ":plot": _plot,
 }

@@ -14,7 +14,7 @@ _TOKEN = re.compile(r"""
     (?P<comment>\#.*)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_]\w*)
-  | (?P<operator>\*\*|<=|>=|==|!=|[-+*/^@<>=])
+  | (?P<operator>\*\*|<=|>=|==|!=|[-+*/^@%<>=])
   | (?P<punct>[()\[\],;:.])
   | (?P<space>\s+)
   | (?P<other>.)

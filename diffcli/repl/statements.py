@@ -6,22 +6,18 @@ line connects to the next: the ``x`` in ``y = x^2`` is the very tensor whose ``.
 """
 from __future__ import annotations
 
-import contextlib
-import re
 import weakref
-from ..record import Factory, Record
-from typing import Any, Iterator
+from typing import Any
 
 from .. import engine as E
 from ..errors import DiffcliError
-from ..language.analysis import check_definitions, free_names
-from ..language.ast import Assign, Definition, Expr, Program
-from ..language.builtins import BUILTINS, CONSTANTS, KEYWORDS
-from ..language.evaluator import Evaluator
+from ..language.analysis import free_names
+from ..language.ast import Assign, Definition, Program
 from ..language.limits import Limits
 from ..language.parser import parse
+from ..record import Factory, Record
 from ..render import Style, error_text, visible
-from ..session import Options, Prepared, Session
+from ..session import Prepared, Session
 from . import values as V
 from .autograd import RESERVED, STATEMENTS, run_statement
 from .lines import is_blank, is_command
@@ -66,8 +62,7 @@ class ReplState:
 
     def __init__(self, color: bool = False, limits: Limits | None = None) -> None:
         self.style = Style(color)
-        self.session = Session(limits)
-        self.variables: dict[str, E.Tensor] = {}
+        self.session = Session(limits, reserved=RESERVED, attribute=V.attribute)
         self.precision: int | None = None
         self.anomaly = False
         self.nodes: Any = weakref.WeakKeyDictionary()  # backward node -> its forward value (:graph)
@@ -75,12 +70,15 @@ class ReplState:
         self.loads = 0  # files run by the current top-level :load
 
     @property
+    def variables(self) -> dict[str, E.Tensor]:
+        return self.session.variables
+
+    @property
     def definitions(self) -> dict[str, Definition]:
         return self.session.definitions
 
     def reset(self) -> None:
-        self.variables.clear()
-        self.session.definitions.clear()
+        self.session.reset()
         self.nodes = weakref.WeakKeyDictionary()
         E.pool.clear()  # and the memory kept for reuse by large results
 
@@ -98,70 +96,64 @@ class ReplState:
                 self._statement(text, reply)
         except DiffcliError as err:
             reply.fail(self.error_text(err, text, lineno, where))
-        except Exception as exc:  # noqa: BLE001 - a bug must not end the session
-            err = DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                               hint="please report this")
-            reply.fail(self.error_text(err, text, lineno, where))
         return reply
 
     def error_text(self, err: DiffcliError, text: str, lineno: int | None = None,
                    where: str | None = None) -> str:
         own = err.source is None or err.source == text
         line = lineno + ((err.line or 1) - 1) if lineno is not None and own else None
-        body = error_text(err, self.style, line)
+        one_line = lineno is None and own and "\n" not in (err.source or "\n")
+        body = error_text(err, self.style, line, column_only=one_line)  # a typed line: no "line 1"
         if where is not None:
             return f"{where}:{line or lineno}: {body}"
         return (f"line {line or lineno}: " if lineno is not None else "") + body
 
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
-        """Limits, anomaly mode, and errors from the backward pass placed at their source."""
-        with self.session.guarded(self.anomaly):
-            yield
+    def guard(self) -> Any:
+        """Limits, anomaly mode, errors from the backward pass placed at their source, and a
+        bug turned into an 'internal' error (Session.guarded)."""
+        return self.session.guarded(self.anomaly)
 
     # ------------------------------------------------------------------
     def _statement(self, text: str, reply: Reply) -> None:
         tree = _parse_line(text)
         if isinstance(tree, Assign):
-            return self._assign(tree.name, tree.span, Program([], tree.expr, [], text), reply)
-        if isinstance(tree, tuple):  # name = expr at bindings
-            return self._assign(*tree, reply)
-        self._check_definitions(tree)
+            program = Program([], tree.expr, list(tree.bindings), text)
+            program.overflows = tree.overflows
+            return self._assign(tree.name, tree.span, program, reply)
         if tree.expr is None:
-            check_definitions(tree.definitions, self.definitions)
-            self._commit(tree)
+            defined = self.session.define(tree)
             reply.say(self.style.dim("# defined " + ", ".join(f"{d.name}({', '.join(d.params)})"
-                                                               for d in tree.definitions)))
+                                                               for d in defined)))
             return
         call = tree.expr
         if call.kind == "call" and call.value in STATEMENTS:
             if tree.bindings:
                 raise DiffcliError("type", f"{call.value} takes no 'at' clause").at(tree.bindings[0].span, text)
-            run_statement(self, call, self._evaluator(tree), text, reply)
-            self._commit(tree)
+            ev = self.session.evaluator(tree, track_kinks=True)
+            ev.trace = []
+            run_statement(self, call, ev, text, reply)
+            self.session.commit(tree)
             return
         value, _, warnings = self.evaluate(tree)
-        self._commit(tree)
-        reply.say(self.shown(value, note=bool(self._tracked(tree))))
+        self.session.commit(tree)
+        reply.say(self.shown(value, note=bool(self.session.tracked(tree))))
         for w in warnings:
             reply.say(self.style.warn("warning: " + visible(w)))
 
     def evaluate(self, program: Program) -> tuple[Any, Prepared, list[str]]:
-        """A program's value with the variables in scope (graph recording on)."""
+        """A program's value with the variables in scope; its graph's nodes noted for :graph."""
         try:
-            p = self.session.prepare(program.source, Options(), extra=self.variables, track_kinks=True,
-                                     attribute=V.attribute, program=program)
+            value, p, warnings = self.session.evaluate(program)
         except DiffcliError as err:
-            if err.kind == "name" and err.hint is None and program.expr is not None:
-                known = set(self.variables) | {b.name for b in program.bindings}
-                unbound = [e.value for e in free_names(program.expr) if e.value not in known]
-                if unbound:
-                    err.hint = f"or assign it first: {unbound[0]} = 1"
+            if err.kind == "name" and program.expr is not None:  # a statement's name used as a value
+                unbound = [e.value for e in free_names(program.expr) if e.value not in self.variables]
+                if unbound and unbound[0] in STATEMENTS:
+                    err.message = f"'{unbound[0]}' is a statement, not a value"
+                    err.hint = f"call it: {STATEMENTS[unbound[0]][0]}"
+                elif unbound and unbound[0] in RESERVED:
+                    err.hint = None
             raise
-        p.evaluator.trace = []
-        value = p.evaluate(dict(p.values))
         self.register(p.evaluator.trace)
-        warnings = self.session.warnings(p, [value]) if isinstance(value, E.Tensor) else []
         return value, p, warnings
 
     def shown(self, value: Any, prefix: str = "", note: bool = True) -> str:
@@ -170,53 +162,12 @@ class ReplState:
         comment = V.note(value) if note else ""
         return prefix + body + (self.style.dim("  # " + comment) if comment else "")
 
-    def _tracked(self, program: Program) -> list[str]:
-        """The variables that require grad which the program reads (not rebound by 'at')."""
-        bound = {b.name for b in program.bindings}
-        return [e.value for e in free_names(program.expr) if e.value not in bound
-                and e.value in self.variables and self.variables[e.value].requires_grad]
-
     def _assign(self, name: str, span: tuple, program: Program, reply: Reply) -> None:
-        self._check_name(name, span, program.source)
-        value, _, warnings = self.evaluate(program)
-        if not isinstance(value, E.Tensor):
-            raise DiffcliError("type", f"only a number or a tensor can be assigned, not "
-                               f"{V.describe(value)}").at(program.expr.span, program.source)
-        if not self._tracked(program) and not _marks_constant(program.expr):
-            value = E.tensor(value.numpy().copy() if value.shape else value.item(), requires_grad=True)
-        self.variables[name] = value
+        value, p, warnings = self.session.assign(name, span, program)
+        self.register(p.evaluator.trace)
         reply.say(self.shown(value, f"{name} = "))
         for w in warnings:
             reply.say(self.style.warn("warning: " + visible(w)))
-
-    def _check_name(self, name: str, span: tuple, source: str) -> None:
-        why = None
-        if name in CONSTANTS or name in BUILTINS or name in KEYWORDS:
-            why = f"'{name}' is a {'constant' if name in CONSTANTS else 'built-in name'} and cannot be assigned"
-        elif name in RESERVED:
-            why = f"'{name}' is reserved for backward(...) in the REPL and cannot be assigned"
-        elif name in self.definitions:
-            why = f"'{name}' is a function you defined; choose another name for the variable"
-        if why:
-            raise DiffcliError("type", why).at(span, source)
-
-    def _check_definitions(self, program: Program) -> None:
-        for d in program.definitions:
-            if d.name in RESERVED:
-                raise DiffcliError("type", f"'{d.name}' is a REPL statement and cannot be redefined"
-                                   ).at(d.span, program.source)
-            if d.name in self.variables:
-                raise DiffcliError("type", f"'{d.name}' is a variable; choose another name for the function"
-                                   ).at(d.span, program.source)
-
-    def _evaluator(self, program: Program) -> Evaluator:
-        ev = Evaluator(check_definitions(program.definitions, self.definitions), self.session.limits, attribute=V.attribute, track_kinks=True)
-        ev.trace = []
-        return ev
-
-    def _commit(self, program: Program) -> None:
-        for d in program.definitions:
-            self.session.definitions[d.name] = d
 
     def register(self, trace: list | None) -> None:
         for _, _, t in trace or ():
@@ -225,30 +176,6 @@ class ReplState:
 
 
 def _parse_line(text: str) -> Any:
-    """A REPL line's tree; ``name = expr at bindings`` (which the grammar's assignment lacks)
-    as (name, span, program), its program parsed with the name blanked out so spans still fit."""
-    try:
-        return parse(text, start="repl_line")
-    except DiffcliError as first:
-        m = _ASSIGN_AT.match(text)
-        if m is None:
-            raise
-        head = m.end()
-        try:
-            program = parse("".join(c if c == "\n" else " " for c in text[:head]) + text[head:])
-        except DiffcliError:
-            raise first from None
-        if program.definitions or program.expr is None or not program.bindings:
-            raise
-        program.source = text
-        return m.group(1), (m.start(1), program.expr.span[1]), program
+    """A REPL line's tree: an Assign (``name = expr``, with 'at' bindings or not) or a Program."""
+    return parse(text, start="repl_line")
 
-
-_ASSIGN_AT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
-
-
-def _marks_constant(expr: Expr) -> bool:
-    """``c = const(...)`` (or detach): the variable does not require grad."""
-    while expr.kind == "group":
-        expr = expr.args[0]
-    return expr.kind == "call" and expr.value in ("const", "detach")

@@ -6,6 +6,7 @@ from typing import Any
 from .. import engine as E
 from ..errors import DiffcliError
 from ..render import fmt
+from ..session import describe
 
 TENSOR_ATTRS = {
     "grad": "the gradient accumulated by backward (None before the first)",
@@ -14,6 +15,7 @@ TENSOR_ATTRS = {
     "requires_grad": "True when operations on the tensor are recorded",
     "shape": "the tensor's dimensions, () for a number",
     "data": "the value without its graph (the same as detach(x))",
+    "next_functions": "the same as .grad_fn.next_functions (() for a leaf)",
 }
 NODE_ATTRS = {
     "next_functions": "the nodes this node sends gradients to, (node, 0) each",
@@ -41,6 +43,8 @@ def attribute(target: Any, name: str, expr: Any, src: str) -> Any:
             return target.shape
         if name == "data":
             return target.detach()
+        if name == "next_functions":
+            return target.grad_fn.next_functions if target.grad_fn is not None else ()
         valid = TENSOR_ATTRS
     elif is_node(target):
         if name == "next_functions":
@@ -52,16 +56,6 @@ def attribute(target: Any, name: str, expr: Any, src: str) -> Any:
         raise DiffcliError("type", f"{describe(target)} has no attributes").at(expr.span, src)
     raise DiffcliError("type", f"{describe(target)} has no attribute '{name}'; it has "
                        + ", ".join("." + a for a in valid)).at(expr.span, src)
-
-
-def describe(v: Any) -> str:
-    if isinstance(v, E.Tensor):
-        return "a tensor"
-    if v is None:
-        return "None"
-    if is_node(v):
-        return f"the node {v!r}"
-    return f"a {type(v).__name__} value"
 
 
 def show(v: Any, precision: int | None = None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, base_env, invoke, run, strict_json
+from abuse_testlib import assert_clean, assert_error_doc, base_env, invoke, run, strict_json
 
 BAD_LINES = [
     ("1 +", "parse"),
@@ -159,7 +159,7 @@ def test_shell_pipe_into_head(tmp_path: Path) -> None:
     script = f'"{sys.executable}" -m diffcli eval - --json < "$IN" | head -1'
     p = subprocess.run(["sh", "-c", script], capture_output=True, timeout=30, env=base_env(IN=str(data)))
     out = p.stdout.decode()
-    assert out.splitlines()[0] == '{"value": 1.0}', out
+    assert out.splitlines()[0] == '{"line": 1, "value": 1.0}', out
     assert "Traceback" not in p.stderr.decode(), p.stderr
 
 
@@ -178,6 +178,6 @@ def test_every_command_in_batch_mode() -> None:
     for command in ("eval", "grad", "jacobian", "hessian", "check", "graph"):
         r = invoke([command, "-", "--json"], stdin="\n".join(lines) + "\n")
         assert_clean(r, codes=(1,))
-        docs = [strict_json(ln) for ln in r.out.splitlines()]
+        docs = r.json_lines()  # each answer's "line" is checked there
         assert len(docs) == 3 and "error" not in docs[0] and "error" not in docs[2], (command, docs)
         assert assert_error_doc(docs[1], "parse")["line"] == 2

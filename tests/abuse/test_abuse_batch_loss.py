@@ -3,7 +3,7 @@ or writing its answer, MemoryError included) is that line's error, and every oth
 answered, with or without worker processes; workers never outlive the batch or stall it."""
 from __future__ import annotations
 
-from abuse_support import assert_clean, invoke, run
+from abuse_testlib import assert_clean, invoke, run
 
 _EMPTY_GIANT = "zeros(1e15, 0)"  # no elements, so no element limit: but 10^15 empty lists to print
 
@@ -75,7 +75,7 @@ def _batch(*args: str):
     import subprocess
     import sys
 
-    from abuse_support import base_env
+    from abuse_testlib import base_env
 
     return subprocess.Popen([sys.executable, "-m", "diffcli", "eval", "-", "--json", "--jobs", "2", *args],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
@@ -110,7 +110,7 @@ def test_a_stopped_worker_is_treated_as_dead_and_its_part_answered_here():
         p.stdin.write(b"".join(b"%d\n" % i for i in range(40)))
         p.stdin.flush()
         first = [p.stdout.readline() for _ in range(40)]  # the workers exist once these come
-        assert first[-1] == b'{"value": 39.0}\n', first
+        assert first[-1] == b'{"line": 40, "value": 39.0}\n', first
         stopped = _children(p.pid)
         if not stopped:
             pytest.skip("no /proc children list, or no worker was forked")
@@ -123,7 +123,7 @@ def test_a_stopped_worker_is_treated_as_dead_and_its_part_answered_here():
                 os.kill(pid, signal.SIGKILL)
         p.kill()
     assert p.returncode == 0, err
-    assert [line for line in out.split(b"\n") if line] == [b'{"value": %d.0}' % i for i in range(40, 80)]
+    assert [line for line in out.split(b"\n") if line] == [b'{"line": %d, "value": %d.0}' % (i + 1, i) for i in range(40, 80)]
 
 
 def test_workers_end_with_the_batch_on_sigterm():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse_support import assert_clean, invoke, json_error, json_value, run
+from abuse_testlib import assert_clean, invoke, json_error, json_value, run
 
 ESC = "\x1b]0;PWNED\x07\x1b[2J"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import assert_clean, base_env, run
+from abuse_testlib import assert_clean, base_env, run
 
 PROGRAM = "x^2*sin(y) at x = 1.5, y = -0.5"
 EXPECTED = {"value": -1.0787074618594568, "grad": {"x": -1.438276615812609, "y": 1.9745607642533387}}
@@ -164,12 +164,13 @@ def test_parser_cache_is_a_directory(tmp_path: Path, cache_file: Path) -> None:
 
 
 def test_parser_cache_is_a_symlink_to_elsewhere(tmp_path: Path, cache_file: Path) -> None:
-    """A symlinked cache file is read as data only; pointing it at another file changes nothing."""
+    """A symlink at the cache file's path is never followed: its target is neither read nor written."""
     cache_file.unlink()
     target = tmp_path / "elsewhere.json"
     target.write_text(json.dumps({"not": "tables"}))
     cache_file.symlink_to(target)
     _ok(_grad(base_env(XDG_CACHE_HOME=str(tmp_path / "cache")), tmp_path))
+    assert target.read_text() == json.dumps({"not": "tables"})
 
 
 def test_relative_xdg_cache_home_is_ignored(tmp_path: Path) -> None:

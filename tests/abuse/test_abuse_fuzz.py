@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abuse_support import COMMANDS, KINDS, assert_error_doc, invoke, strict_json
+from abuse_testlib import COMMANDS, KINDS, assert_error_doc, invoke, strict_json
 from diffcli import commands
 from diffcli.errors import DiffcliError
 from diffcli.language.limits import Limits

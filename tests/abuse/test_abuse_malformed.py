@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, invoke, json_error, json_value, text_error
+from abuse_testlib import assert_clean, assert_error_doc, invoke, json_error, json_value, text_error
 
 # (program, kind, column, fragment of the message or hint, or None)
 CASES = [
@@ -72,7 +72,7 @@ CASES = [
     ("clip(1, 2)", "type", 1, None),
     ("f(x) = x; f(1, 2)", "type", 11, "f takes 1"),
     ("f(x) = x; f()", "type", 11, None),
-    ("sum([1, 2], axis=0)", "type", 13, "axis"),
+    ("sum([1, 2], foo=0)", "type", 13, "axis"),  # (it names the keywords sum takes)
     ("stack([1], [2], foo=1)", "type", 17, "foo"),
     # ragged tensors and shape mismatches
     ("[[1, 2], [3]]", "shape", 1, "ragged"),
@@ -101,7 +101,7 @@ CASES = [
     ("f(pi) = pi; f(1)", "type", 1, None),
     # other shapes of nonsense
     ("2x", "parse", 2, "2*x"),
-    ("x = 1", "parse", 3, "'='"),
+    ("x = 1", "parse", 6, "local names but no expression"),  # a local name alone: no expression
     ("x y at x = 1, y = 2", "parse", 3, None),
     ("sin x", "parse", 5, None),
     ("x.y at x = 1", "type", 1, "REPL"),
@@ -186,7 +186,12 @@ def test_unicode_lookalikes_and_controls(program: str, column: int, fragment: st
 def test_malformed_in_every_command(program: str, kind: str, column: int, fragment: str | None) -> None:
     for command in ("grad", "jacobian", "hessian", "diff", "check", "graph"):
         r = invoke([command, program, "--json"])
-        body = assert_error_doc(r.only_json())
+        doc = r.only_json()
+        if doc.get("symbolic") or kind == "name" and "diff needs --wrt" in doc.get("error", {}).get("message", ""):
+            # free variables and no bindings: formulas (issue #20), for which diff needs --wrt
+            assert command not in ("check", "graph") and kind == "name" and " at " not in program, doc
+            continue
+        body = assert_error_doc(doc)
         assert r.code == 1, r
         # the same program error, except that a command may find another problem first
         # (e.g. diff on a program with no variable) only when the program itself evaluates

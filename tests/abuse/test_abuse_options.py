@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from abuse_support import assert_clean, assert_error_doc, invoke, json_error, json_value
+from abuse_testlib import assert_clean, assert_error_doc, invoke, json_error, json_value
 
 BAD = [
     ["eval", "1", "--precision", "0"],
@@ -93,7 +93,7 @@ def test_nan_is_not_a_valid_bound(args: list[str]) -> None:
     (["eval", "1+1", "--max-elements", "99999999999999999999999"], {"value": 2.0}),
     (["eval", "1+1", "--timeout", "1e309"], {"value": 2.0}),
     (["eval", "1+1", "--timeout", "1e-300"], None),   # an answer or a limit error, in no time
-    (["eval", "1+1", "--precision", "17"], {"value": 2.0}),
+    (["eval", "1+1", "--max-order", "99999999999999999999"], {"value": 2.0}),  # (--precision: text only)
     (["eval", "-", "--json"], None),                   # empty stdin: no output at all
 ])
 def test_extreme_but_valid_option_values(args: list[str], expect: dict | None) -> None:
@@ -116,3 +116,56 @@ def test_option_values_are_never_evaluated() -> None:
         r = invoke(["eval", "pi", "--precision", value, "--json"])
         assert_clean(r, codes=(2,))
         assert_error_doc(r.only_json(), "usage")
+
+
+@pytest.mark.parametrize("program, at, seed, grad", [
+    ("x^2", "x=[1, 2]", "5", [10.0, 20.0]),       # a scalar seed is broadcast to the value's shape
+    ("x^2", "x=3", "5", 30.0),
+    ("x^2", "x=[1, 2]", "[1, -1]", [2.0, -4.0]),
+])
+def test_a_scalar_seed_broadcasts(program: str, at: str, seed: str, grad) -> None:
+    doc = json_value(invoke(["grad", program, "--at", at, "--seed", seed, "--json"]))
+    assert doc["grad"]["x"] == grad, doc
+
+
+@pytest.mark.parametrize("at, seed", [("x=3", "[[5]]"), ("x=3", "[5]"), ("x=[1, 2]", "[1, 2, 3]"),
+                                      ("x=[1, 2]", "[[1, 2]]")])
+def test_a_seed_of_another_shape_is_an_error(at: str, seed: str) -> None:
+    body = json_error(invoke(["grad", "x^2", "--at", at, "--seed", seed, "--json"]), "shape")
+    assert "--seed has shape" in body["message"], body
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["graph", "x*x at x = 3", "--format", "dot", "--json"], "two output formats"),
+    (["eval", "x at x = 1", "--wrt", "x"], "No such option '--wrt'"),   # eval differentiates nothing
+    (["eval", "1", "--detect-anomaly"], "No such option"),
+    (["grad", "x at x = 1", "--precision", "abc"], "'abc' is not a valid integer."),  # not "integer range"
+    (["grad", "x at x = 1", "--timeout", "abc"], "'abc' is not a valid number."),
+])
+def test_inapplicable_options_are_refused(args: list[str], fragment: str) -> None:
+    r = invoke(args)
+    assert_clean(r, codes=(2,))
+    assert fragment in (r.out if "--json" in args else r.err), r
+
+
+def test_precision_with_json_is_warned_about() -> None:
+    r = invoke(["eval", "1/3", "--precision", "3", "--json"])
+    assert_clean(r, codes=(0,))
+    assert "warning: --precision applies to text output" in r.err and json_value(r)["value"] == 1 / 3, r
+
+
+def test_a_file_name_as_program_points_at_standard_input(tmp_path) -> None:
+    r = invoke(["grad", "exprs.txt"])
+    assert_clean(r, codes=(1,))
+    assert "hint: to read one program per line from a file: diffcli grad - < exprs.txt" in r.err, r
+    r = invoke(["grad", "x.grad"])  # a name with a dot is not taken for a file
+    assert "- <" not in r.err, r
+
+
+def test_a_program_without_a_command_points_at_eval() -> None:
+    r = invoke(["x^2 at x=3"])
+    assert_clean(r, codes=(2,))
+    assert "hint: a program needs a command first, as in diffcli eval 'x^2 at x=3'" in r.err, r
+    r = invoke(["x^2 at x=3", "--json"])
+    assert_clean(r, codes=(2,))
+    assert "diffcli eval" in r.only_json()["error"]["hint"], r

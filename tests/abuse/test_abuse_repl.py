@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import PAYLOADS, assert_clean, base_env, canary_absent, run
+from abuse_testlib import PAYLOADS, assert_clean, base_env, canary_absent, run
 
 
 # Lines that are fine in the REPL: .grad is one of its fixed attributes.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_support import base_env
+from abuse_testlib import base_env
 
 _FULL = Path("/dev/full")
 CASES = [

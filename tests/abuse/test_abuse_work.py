@@ -4,7 +4,7 @@ quadratic in the size, internal arrays honour --max-elements, a pure user functi
 twice to the same value is evaluated once."""
 from __future__ import annotations
 
-from abuse_support import json_error, json_value, run
+from abuse_testlib import json_error, json_value, run
 
 _DEEP_SIN = "sum(" + "sin(" * 150 + "ones(3e6)" + ")" * 150 + ")"  # seconds of numpy in 150 steps
 
@@ -49,7 +49,7 @@ def test_a_jacobian_to_be_differentiated_again_counts_its_rows_against_max_eleme
 
 
 def test_at_and_seed_values_go_through_the_length_and_depth_limits():
-    from abuse_support import invoke
+    from abuse_testlib import invoke
 
     long, deep = "1+" * 100 + "1", "(" * 100 + "1" + ")" * 100
     for args in (["eval", "x", "--at", f"x={long}", "--max-length", "50"],
@@ -72,7 +72,7 @@ def test_a_pure_function_applied_to_the_same_value_is_evaluated_once():
 
 
 def test_memoised_calls_keep_their_derivatives_right():
-    from abuse_support import invoke
+    from abuse_testlib import invoke
 
     prog = "g(t) = t^2; g(x) * g(x) + g(y) + grad(g(x) * y, x) at x = 3, y = 2"
     doc = json_value(invoke(["grad", prog, "--json"]))

@@ -1,11 +1,11 @@
-"""Fixtures for the command-line tests (helpers live in cli_support.py)."""
+"""Fixtures for the command-line tests (helpers live in cli_testlib.py)."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from cli_support import DIFFCLI
+from cli_testlib import DIFFCLI
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,13 +1,14 @@
 """PROGRAM '-': one program per line of standard input, each answered in order."""
 from __future__ import annotations
 
+import json
 import math
 import random
 import subprocess
 
 import pytest
 
-from cli_support import DIFFCLI, clean_env, invoke, run, run_many, validate, validate_error
+from cli_testlib import DIFFCLI, clean_env, invoke, run, run_many, validate, validate_error
 
 # ----------------------------------------------------------------------------- 1,000 lines
 GOOD = [  # template, value(a, x), d/dx(a, x), by Python's math
@@ -97,7 +98,7 @@ def test_blank_whitespace_and_comment_lines_are_skipped_but_counted():
 
 
 def test_crlf_line_endings_are_accepted():
-    stdin = b"x^2 at x = 3\r\n\r\n# comment\r\nsin(x) at x = 0\r\nnope\r\n"
+    stdin = b"x^2 at x = 3\r\n\r\n# comment\r\nsin(x) at x = 0\r\nnope(2)\r\n"
     out = invoke(["grad", "-", "--json"], stdin=stdin).json_lines()
     assert out[0] == {"value": 9.0, "grad": {"x": 6.0}}
     assert out[1] == {"value": 0.0, "grad": {"x": 1.0}}
@@ -180,7 +181,7 @@ def test_piping_into_head_ends_without_a_traceback():
                            env=clean_env(), timeout=120)
         assert p.returncode == 0, p  # the pipeline's status is head's
         lines = p.stdout.decode().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(("{\"value\": 0.0", "[1] x^2 at x = 0")), lines
+        assert len(lines) == 1 and lines[0].startswith(("{\"line\": 1, \"value\": 0.0", "[1] x^2 at x = 0")), lines
         assert p.stderr == b"", p.stderr.decode()
 
 
@@ -206,3 +207,15 @@ def test_batch_through_both_entrypoints_is_identical():
     a, b = run_many([(["eval", "-", "--json"], stdin, "script"), (["eval", "-", "--json"], stdin, "module")])
     assert a.stdout == b.stdout and a.returncode == b.returncode == 1
     assert len(a.json_lines()) == 3
+
+
+def test_every_batch_answer_carries_its_line_of_standard_input():
+    """Blank and comment lines get no answer, so each answer says which line it is for."""
+    text = "x^2 at x = 1\n\n# a comment\n1 +\n   \nexp(x) at x = 0\nlog(x) at x = 0\n"
+    res = invoke(["grad", "-", "--json"], stdin=text)
+    raw = [json.loads(ln) for ln in res.stdout.splitlines()]
+    assert [o["line"] for o in raw] == [1, 4, 6, 7]
+    assert list(raw[0]) == ["line", "value", "grad"] and raw[1]["error"]["line"] == 4
+    assert "warnings" in raw[3]  # the general encoder's answers carry it too
+    one = invoke(["grad", "x^2 at x = 1", "--json"]).stdout
+    assert '"line"' not in one  # a one-shot answer has no input line

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cli_support import invoke, run_many, validate, validate_error
+from cli_testlib import invoke, run_many, validate, validate_error
 
 NODE_KEYS = {"id", "op", "text", "line", "column", "shape", "value", "is_leaf", "requires_grad", "grad"}
 PROGRAM = "x^2*sin(y) at x=1.5, y=-0.5"
@@ -38,7 +38,9 @@ def test_graph_json_nodes_and_edges(program):
             assert source[n["column"] - 1:].startswith(n["text"]), (n, source)
     ids = {n["id"] for n in nodes}
     assert all(a in ids and b in ids and a != b for a, b in edges)
-    assert len({tuple(e) for e in edges}) == len(edges)  # no duplicate edges
+    # one edge per input: a repeated edge only where one value feeds both inputs (x*x)
+    repeated = len(edges) - len({tuple(e) for e in edges})
+    assert repeated == program.count("x*x"), edges
     # a DAG whose only sink is the result, the last node; its gradient is 1
     root = nodes[-1]
     assert not any(a == root["id"] for a, _ in edges)
@@ -126,9 +128,9 @@ def test_graph_dot_matches_the_json():
 def test_graph_dot_escapes_quotes_and_backslashes_safely():
     res = invoke(["graph", "x^2 at x = 1", "--format", "dot"])
     assert res.stdout.count("{") == res.stdout.count("}") == 1
-    # JSON wins over --format when both are given
-    res = invoke(["graph", "x^2 at x = 1", "--format", "dot", "--json"])
-    validate(res.json_lines()[0], "graph")
+    # two output formats at once are refused, not one silently dropped
+    res = invoke(["graph", "x^2 at x = 1", "--format", "dot", "--json"], standalone=True)
+    assert res.code == 2 and "two output formats" in res.stderr, res
 
 
 def test_graph_dot_through_a_real_process():
@@ -184,18 +186,41 @@ def test_check_text_labels():
 
 
 def test_check_in_a_batch_fails_only_the_disagreeing_line():
-    res = invoke(["check", "-", "--json", "--tol", "1e-13"],
-                 stdin="x at x = 0\nx^3 at x = 1.1\nzz\n")
+    res = invoke(["check", "-", "--json"],
+                 stdin="x at x = 0\nf(t) = t^2 with grad(g) = g*3*t; f(x) at x = 1.1\nzz\n")
     out = res.json_lines()
     assert res.code == 1 and len(out) == 3
     assert out[0]["ok"] is True and out[1]["ok"] is False and out[2]["error"]["line"] == 3
 
 
 def test_check_summary_errors_do_not_hide_nan():
-    code, obj = check_json("sqrt(x) at x = 0")  # every probe x - h leaves the domain
+    code, obj = check_json("f(t) = t^2 with grad(g) = g*nan; f(x) at x = 2")  # a nan gradient is wrong
     assert obj["variables"]["x"]["max_abs_error"] == "nan"
     assert obj["max_abs_error"] == "nan", obj
     assert obj["ok"] is False and code == 1
+
+
+@pytest.mark.parametrize("program", ["sqrt(x) at x = 0",  # every probe x - h leaves the domain
+                                     "atan2(y, x) at x = 0, y = 0",  # a singular point
+                                     "atan2(y, x) at x = -1, y = 0"])  # a branch cut (in y)
+def test_check_says_undetermined_where_finite_differences_cannot_decide(program):
+    code, obj = check_json(program)
+    assert code == 0 and obj["ok"] is True, obj
+    assert obj["undetermined"] >= 1 and any("undetermined" in w for w in obj["warnings"])
+    res = invoke(["check", program])
+    assert "numeric   undetermined" in res.stdout and res.code == 0, res.stdout
+
+
+@pytest.mark.parametrize("program, at", [
+    ("sum(log(v))", "v=linspace(1e-3, 1, 65)"),  # over 64 elements the step adapts too
+    ("sum(sqrt(v))", "v=linspace(1e-7, 1, 100)"),
+    ("sqrt(x)", "x=1e-8"), ("sqrt(x)", "x=1e-12"), ("1/x", "x=1e-8"),  # near a domain edge or a pole
+    ("log(x - 1)", "x=1.001"), ("sin(x + 1)", "x=1e-10"),
+])
+def test_check_passes_correct_gradients_near_edges_and_poles(program, at):
+    code, obj = check_json(program, "--at", at)
+    assert code == 0 and obj["ok"] is True and obj["undetermined"] == 0, obj
+    assert obj["max_rel_error"] < 1e-8
 
 
 def test_check_step_adapts_near_a_domain_edge():
@@ -213,3 +238,19 @@ def test_check_with_a_repeated_wrt_name_agrees_with_grad():
     code, obj = check_json("x^2 at x = 3", "--wrt", "x,x")
     assert obj["ok"] == all(v["ok"] for v in obj["variables"].values())
     assert code == 0 and obj["ok"] is True
+
+
+def test_graph_text_keeps_one_node_per_line_for_matrices():
+    res = invoke(["graph", "sum(m^2)", "--at", "m=[[1,2],[3,4]]"])
+    lines = res.stdout.splitlines()
+    assert [ln.split()[0] for ln in lines] == ["SumBackward0", "PowBackward0", "leaf"], res.stdout
+    assert "grad [[2.0, 4.0], [6.0, 8.0]]" in lines[2]
+
+
+def test_graph_shows_both_inputs_of_a_binary_operation_on_one_value():
+    text = invoke(["graph", "x*x at x=3"]).stdout.splitlines()
+    assert text[0].startswith("MulBackward0") and [ln.split()[0] for ln in text[1:]] == ["leaf", "leaf"]
+    (obj,) = invoke(["graph", "x*x at x=3", "--json"]).json_lines()
+    assert obj["edges"] == [[0, 1], [0, 1]]
+    dot = invoke(["graph", "x*x at x=3", "--format", "dot"]).stdout
+    assert dot.count("n0 -> n1;") == 2

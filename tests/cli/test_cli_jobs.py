@@ -6,7 +6,7 @@ import threading
 import pytest
 from hypothesis import given, strategies as st
 
-from cli_support import run
+from cli_testlib import default_sigint, run
 from diffcli import workers
 from diffcli.workers import MIN_PART, Workers, _split
 
@@ -42,7 +42,7 @@ def test_two_jobs_answer_exactly_as_one(fmt):
 
 def test_a_small_batch_is_answered_in_process():
     r = run(["eval", "-", "--jobs", "4", "--json"], stdin="1+1\n2+2\n")
-    assert r.returncode == 0 and r.stdout.splitlines() == ['{"value": 2.0}', '{"value": 4.0}']
+    assert r.returncode == 0 and r.stdout.splitlines() == ['{"line": 1, "value": 2.0}', '{"line": 2, "value": 4.0}']
 
 
 def _answer(i, die_at):
@@ -107,7 +107,7 @@ def test_ctrl_c_ends_the_batch_and_its_workers(tmp_path):
     with open(src, "rb") as stdin:
         p = subprocess.Popen([sys.executable, "-m", "diffcli", "grad", "-", "--json", "--jobs", "2"],
                              stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=default_sigint)
         assert p.stdout.readline()  # answers are coming: the workers are at work
         os.killpg(p.pid, signal.SIGINT)
         _, err = p.communicate(timeout=30)

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from cli_support import (COMMANDS, ERROR_KINDS, flat, invoke, parse_json_lines, run_many, shape_of,
+from cli_testlib import (COMMANDS, ERROR_KINDS, flat, invoke, parse_json_lines, run_many, shape_of,
                          validate, validate_error)
 
 # (command, program, expected): expected is a dict of exact key -> value checks, or an error kind.

@@ -35,6 +35,7 @@ def _modules(argv: list[str], stdin: str = "") -> dict:
     ["eval", SCALAR],
     ["hessian", SCALAR],
     ["diff", "exp(sin(x)) at x=0.7", "--order", "5"],
+    ["eval", "diff(exp(sin(x)), x, 5) at x=0.7"],  # the language's diff: Taylor mode, still no numpy
     ["check", SCALAR],
     ["eval", "exp(1000) - log(0) + 1/x at x=0"],  # math raises here; the answers are inf, still no numpy
     ["grad", "sqrt(x) + x^-1 at x=0"],

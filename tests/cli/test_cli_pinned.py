@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cli_support import COMMANDS, invoke, validate, validate_error
+from cli_testlib import COMMANDS, invoke, validate, validate_error
 
 DERIVATIVE_COMMANDS = ("grad", "jacobian", "hessian", "diff", "check", "graph")
 
@@ -216,6 +216,20 @@ def test_help_on_every_command_shows_examples(command):
             res.stdout
     if command != "repl":
         assert "'--'" in res.stdout  # the hint for programs that start with '-'
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_groups_the_limits_and_shows_only_the_commands_options(command):
+    text = invoke([command, "--help"], standalone=True).stdout
+    options, limits = text.split("Examples:")[1].split("Options:")[1].split("Limits:")
+    assert "--max-elements" in limits and "--timeout" in limits and "--max-" not in options
+    assert ("--wrt" in options) == (command != "eval") and ("--detect-anomaly" in options) == (command != "eval")
+    assert ("--seed" in options) == (command == "grad") and ("--tol" in options) == (command == "check")
+    assert f"diffcli {command} -- " in text.replace("\n", " ")  # the '-' hint names this command
+    if command == "graph":
+        assert "Graphviz" in options  # --format has a description
+    if command == "jacobian":
+        assert "one batched reverse pass" in text.replace("\n  ", " ")  # as the README says
 
 
 def test_top_level_help_lists_commands_and_examples():

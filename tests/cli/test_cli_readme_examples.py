@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import COMMANDS, clean_env, invoke
+from cli_testlib import COMMANDS, clean_env, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -123,3 +123,14 @@ def test_help_example_runs_cleanly(k):
     assert res.exception is None, (cmd, res.exception)
     assert res.code == 0, (cmd, res)
     assert res.stdout.strip() and res.stderr == "", (cmd, res)
+
+
+def test_benchmarks_readme_commands_run_from_a_fresh_clone():
+    """Its set-up is the main README's (.venv at the root) plus the bench extra: no path that
+    exists only on the machine the README was written on."""
+    text = (Path(__file__).resolve().parents[2] / "benchmarks" / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    commands = [ln for b in blocks for ln in b.splitlines()]
+    assert commands[0].startswith(". .venv/bin/activate")
+    assert any(".[bench]" in c for c in commands)
+    assert not re.search(r"(^|\s)/(work|home|Users|root)/", text, re.M), "an absolute path"

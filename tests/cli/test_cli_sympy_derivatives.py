@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pytest
 
-from cli_support import ProgramGen, close, run, run_many, validate
+from cli_testlib import ProgramGen, close, run, run_many, validate
 
 sp = pytest.importorskip("sympy")
 mpmath = pytest.importorskip("mpmath")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from cli_support import ENTRYPOINTS, clean_env, invoke, run
+from cli_testlib import ENTRYPOINTS, clean_env, invoke, run
 
 ESC = "\x1b"
 
@@ -215,3 +215,29 @@ def test_nul_byte_error_in_text_mode_shows_the_line_and_a_caret():
     lines = res.stderr.splitlines()
     assert lines[0].startswith("line 1: error: parse:") and "column 2" in lines[0]
     assert len(lines) >= 3 and lines[2] == "   ^", lines
+
+
+# ----------------------------------------------------------------------------- one display policy
+def test_long_vectors_wrap_instead_of_one_20_kb_line():
+    res = invoke(["eval", "linspace(0, 1, 1000)"])
+    lines = res.stdout.splitlines()
+    assert len(lines) > 100 and max(map(len, lines)) <= 7 + 76 + 1, max(map(len, lines))
+    assert res.stdout.count(", ") + res.stdout.count(",\n") == 999  # every element, none elided
+
+
+def test_very_large_tensors_are_summarised_in_the_same_digits():
+    text = invoke(["eval", "linspace(0, 1, 2001)"]).stdout
+    assert "..." in text and "0.0005, 0.001, ..., 0.999, 0.9995, 1.0" in " ".join(text.split())
+    assert "e-04" not in text  # not numpy's 8-digit scientific summary
+    text = invoke(["eval", "linspace(0, 1, 2001)", "--precision", "3"]).stdout
+    assert "[0, 0.0005, 0.001, ..., 0.999, 1, 1]" in " ".join(text.split())
+
+
+def test_negative_zero_is_shown_as_zero():
+    text = invoke(["grad", "sum(-x*0)", "--at", "x=[1, 2]"]).stdout
+    assert "-0.0" not in text and "[0.0, 0.0]" in text
+
+
+def test_a_jacobian_over_scalar_variables_is_one_matrix():
+    lines = invoke(["jacobian", "[x*y, x+y]", "--at", "x=1", "--at", "y=2"]).stdout.splitlines()
+    assert lines[1].startswith("J [∂/∂x, ∂/∂y]  [[2.0, 1.0],") and lines[2].strip() == "[1.0, 1.0]]", lines

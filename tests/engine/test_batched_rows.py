@@ -12,7 +12,8 @@ import pytest
 
 import diffcli as d
 from diffcli import functional as F
-from diffcli.engine import graph
+from diffcli.engine import functional as engine_functional
+from diffcli.engine import graph, rows
 from diffcli.engine.ops import UNARY
 
 RNG = np.random.default_rng(7)
@@ -22,7 +23,7 @@ V3 = RNG.normal(size=3)
 
 
 def _rowwise(monkeypatch):
-    monkeypatch.setattr(F, "grad_rows", lambda y, xs: None)
+    monkeypatch.setattr(engine_functional, "grad_rows", lambda y, xs: None)
 
 
 def _both(fn, *inputs, hessian=False, fallback=False):
@@ -58,7 +59,7 @@ CASES = {
     "scalar times vector": (lambda s, v: s * v + s ** 2, np.array(1.3), X4),
     "pow both ways": (lambda x, y: x ** y + y ** 2.5, np.abs(X4) + 0.1, X4),
     "where clip max min": (lambda x: d.where(x > 0, x ** 2, -x) + d.clip(x, -0.5, 0.6) + d.maximum(x, 0.2), X4),
-    "unary table": (lambda x: sum((UNARY[k].__call__(x) for k in ("tanh", "sigmoid", "atan", "softplus",
+    "unary table": (lambda x: sum((d.engine.ops.unary_function(UNARY[k])(x) for k in ("tanh", "sigmoid", "atan", "softplus",
                                                                  "log1p", "sqrt", "erf", "sinh"))), np.abs(X4)),
     "reshape transpose": (lambda m: d.transpose(d.reshape(m, (4, 3))) * d.tensor(A.T.T.reshape(3, 4)[::-1]), A),
     "transpose axes": (lambda t: d.transpose(t, (2, 0, 1)) ** 2, RNG.normal(size=(2, 3, 2))),
@@ -132,7 +133,7 @@ def test_rows_are_batched_not_looped(monkeypatch):
 
 
 def test_rows_split_into_chunks_within_the_budget(monkeypatch):
-    monkeypatch.setattr(graph, "ROW_BUDGET", 60)  # 25 elements wide: 2 rows per pass
+    monkeypatch.setattr(rows, "ROW_BUDGET", 60)  # 25 elements wide: 2 rows per pass
     calls = []
     real = graph.run
     monkeypatch.setattr(graph, "run", lambda *a, **k: calls.append(len(a[1][0])) or real(*a, **k))
@@ -143,7 +144,7 @@ def test_rows_split_into_chunks_within_the_budget(monkeypatch):
 def test_prod_others_has_no_batched_rule():
     x = d.tensor(A, requires_grad=True)
     (g,) = d.grad(d.prod(x), (x,), create_graph=True)
-    assert graph.grad_rows(g.reshape(-1), (x,)) is None
+    assert rows.grad_rows(g.reshape(-1), (x,)) is None
 
 
 def test_custom_function_and_retained_grad_fall_back():
@@ -159,10 +160,10 @@ def test_custom_function_and_retained_grad_fall_back():
             return 2 * x * g
 
     x = d.tensor(X4, requires_grad=True)
-    assert graph.grad_rows(Square.apply(x) + x, (x,)) is None
+    assert rows.grad_rows(Square.apply(x) + x, (x,)) is None
     y = d.sin(x)
     y.retain_grad()
-    assert graph.grad_rows(y * 2.0, (x,)) is None
+    assert rows.grad_rows(y * 2.0, (x,)) is None
     np.testing.assert_allclose(F.jacobian(lambda t: Square.apply(t) + t, d.tensor(X4)).numpy(),
                                np.diag(2 * X4 + 1))
 
@@ -186,9 +187,9 @@ def test_nan_guard_keeps_zero_rows_zero():
 
 def test_row_chunks_on_two_threads_match_rowwise_and_restore_the_state(monkeypatch):
     # 40 rows of 40 elements in chunks of 4: ten passes, taken by both threads
-    monkeypatch.setattr(graph, "CHUNK_ELEMENTS", 160)
-    monkeypatch.setattr(graph, "CHUNK_MIN_ROWS", 1)
-    monkeypatch.setattr(graph, "PARALLEL_CHUNK", 1)
+    monkeypatch.setattr(rows, "CHUNK_ELEMENTS", 160)
+    monkeypatch.setattr(rows, "CHUNK_MIN_ROWS", 1)
+    monkeypatch.setattr(rows, "PARALLEL_CHUNK", 1)
     from diffcli.engine.state import state
     before = (state.grad_enabled, state.origin, state.raw, state.batch)
     fn, x = HESSIANS["rosenbrock"][0], np.linspace(-1, 1, 40)
@@ -198,7 +199,7 @@ def test_row_chunks_on_two_threads_match_rowwise_and_restore_the_state(monkeypat
 
 def test_indexing_gradients_add_into_one_buffer():
     # several slices of one input, an int index and the input itself: the batched pass adds
-    # each indexing's gradient into x's buffer in place (graph._add_at)
+    # each indexing's gradient into x's buffer in place (sweep_batch._add_at)
     def f(x):
         return d.sum(x[1:] * x[:-1]) + d.sum(x ** 3) + x[2] * x[0] + d.sum(x[:8:2] ** 2 * x[1::2])
     _same(f, np.linspace(-1, 2, 9), hessian=True)

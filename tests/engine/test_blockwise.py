@@ -15,7 +15,7 @@ N = parallel.MIN_ELEMENTS + 12345  # several blocks, the last one short
 def whole_arrays(monkeypatch):
     """Run the backward pass the old way: rules on whole arrays."""
     def run(fn):
-        monkeypatch.setattr(blockwise, "ELEMENTWISE", set())
+        monkeypatch.setattr(blockwise, "enabled", False)
         try:
             return fn()
         finally:

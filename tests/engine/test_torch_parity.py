@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diffcli as d
-from engine_testlib import (BUG_DIAG_SECOND_ORDER, HYP, HYP_BUG, arrays, away_from_zero,
+from engine_testlib import (HYP, arrays, away_from_zero,
                             distinct, floats, raw)
 
 torch = pytest.importorskip("torch")
@@ -232,10 +232,6 @@ ARRAY_CASES = {
 }
 
 
-# Cases whose second derivative hits a known engine bug.
-SECOND_ORDER_BUGS = {"reshape/transpose/diag": BUG_DIAG_SECOND_ORDER}
-
-
 def _array_case(case, data):
     f_d, f_t, strategies = ARRAY_CASES[case]
     values = [data.draw(s, label=f"input {i}") for i, s in enumerate(strategies)]
@@ -245,12 +241,6 @@ def _array_case(case, data):
     np.testing.assert_allclose(raw(yd), _np(yt), rtol=RTOL, atol=ATOL)
     w = _weights(tuple(yt.shape), 3)
     return values, xs, ts, (yd * d.tensor(w)).sum(), (yt * torch.tensor(w)).sum()
-
-
-def _first_order(case, data):
-    _, xs, ts, ld, lt = _array_case(case, data)
-    for a, b in zip(d.grad(ld, xs), torch.autograd.grad(lt, ts)):
-        np.testing.assert_allclose(raw(a), _np(b), rtol=RTOL, atol=ATOL)
 
 
 def _second_order(case, data):
@@ -272,17 +262,7 @@ def _second_order(case, data):
 @HYP
 @given(data=st.data())
 def test_array_operations(case, data):
-    if case in SECOND_ORDER_BUGS:
-        _first_order(case, data)
-    else:
-        _second_order(case, data)
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=m) for c, m in SECOND_ORDER_BUGS.items()])
-@HYP_BUG
-@given(data=st.data())
-def test_array_operations_second_order_known_bugs(case, data):
-    _second_order(case, data)
+    _second_order(case, data)  # which checks the first derivatives on the way
 
 
 def test_pow_gradient_at_zero_base_matches_torch():

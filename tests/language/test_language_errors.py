@@ -50,6 +50,44 @@ def test_parse_errors_in_words(text, words, line, column):
     ("1 $ 2", "unexpected '$'", None, 3),
 ])
 def test_parse_errors_with_hints(text, words, hint, column):
+    _assert_hint(text, words, hint, column)
+
+
+# What people write first, and the pointer to the fix: a product is suggested only between a
+# number and a name or bracket written against it, or between brackets.
+@pytest.mark.parametrize("text, words, hint, column", [
+    ("x^2 where x=3", "unexpected 'where'", "bind values with 'at': ... at x=3", 5),
+    ("x^2 at x=1 y=2", "unexpected 'y'", "separate the bindings with commas", 12),
+    ("[1+2i]", "unexpected 'i'", "complex numbers are not supported", 5),
+    ("(x+1)(x-1) at x = 2", "unexpected '('", "write )*( for a product", 6),
+    ("2(x+1) at x = 2", "unexpected '('", "write 2*( for a product", 2),
+    ("abs x at x = 1", "unexpected 'x'", "call a function with parentheses: abs(x)", 5),
+    ("θ", "U+03B8", "write theta", 1),
+    ("√x", "U+221A", "write sqrt(x)", 1),
+])
+def test_first_attempts_get_a_pointer_to_the_fix(text, words, hint, column):
+    _assert_hint(text, words, hint, column)
+    assert "*where" not in error(text).hint and "=1*y" not in error(text).hint
+
+
+@pytest.mark.parametrize("text, not_hint", [("x^2 where x=3", "for a product"), ("x^2 at x=1 y=2", "for a product"),
+                                            ("x y at x = 1, y = 2", "for a product")])
+def test_no_product_hint_between_words_apart(text, not_hint):
+    hint = error(text).hint or ""
+    assert not_hint not in hint, hint
+
+
+@pytest.mark.parametrize("text, words, hint", [
+    ("ln(x) at x = 1", "did you mean 'log'?", None),
+    ("arctan(x) at x = 1", "did you mean 'atan'?", None),
+    ("x(x+1) at x = 2", "unknown function 'x'", "for a product, write x*(...)"),
+])
+def test_unknown_functions_from_other_tools(text, words, hint):
+    err = error(text)
+    assert words in err.message and (hint is None or hint in (err.hint or "")), err
+
+
+def _assert_hint(text, words, hint, column):
     err = error(text)
     assert err.kind == "parse" and words in err.message, err.message
     if hint is not None:
@@ -60,7 +98,7 @@ def test_parse_errors_with_hints(text, words, hint, column):
 @pytest.mark.parametrize("text, words, snippet", [
     ("", "empty program", None),
     ("f(x) = x", "definitions but no expression", None),
-    ("1; 2", "only definitions may come before ';'", "1"),
+    ("1; 2", "only definitions and local names may come before ';'", "1"),
     ("g(1); g(x) = x", "a definition cannot follow the program's expression", "g(x) = x"),
     ("f(1) = 2; 1", "a definition's parameters must be plain names", "1"),
     ("f(x) = x with hess(g) = g; f(1)", "expected 'grad' after 'with', found 'hess'", "hess"),
@@ -128,7 +166,7 @@ def test_unbound_variables_are_listed_together():
 
 
 def test_unknown_function_suggests_a_close_name():
-    for text, near in (("sinn(1)", "sin"), ("sqr(4)", "sqrt"), ("square(t) = t^2; squar(3)", "square")):
+    for text, near in (("sinn(1)", "sin"), ("sqr(4)", "sqrt"), ("cube(t) = t^3; cub(3)", "cube")):
         err = error(text)
         assert err.kind == "name"
         assert f"unknown function '{text.split(';')[-1].strip().split('(')[0]}'" in err.message

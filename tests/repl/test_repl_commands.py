@@ -115,3 +115,11 @@ def test_graph(state):
     assert out(state, ":graph sin(x[0])").startswith("SinBackward0 'sin(x[0])'")
     assert "which graph" in err(state, ":graph")
     assert "unknown variable" in err(state, ":graph nope")
+
+
+def test_graph_of_a_square_and_of_a_matrix(state):
+    replay(state, "x = 3", "y = x*x", "m = [[1, 2], [3, 4]]", "z = sum(m^2)", "backward(z)")
+    lines = out(state, ":graph y").splitlines()
+    assert [ln.split()[0] for ln in lines] == ["MulBackward0", "leaf", "leaf"]
+    lines = out(state, ":graph z").splitlines()
+    assert [ln.split()[0] for ln in lines] == ["SumBackward0", "PowBackward0", "leaf"], lines

@@ -62,12 +62,12 @@ def test_tab_completes_a_builtin(state):
 
 
 def test_completer_candidates(state):
-    replay(state, "xval = [1, 2]", "square(t) = t^2")
+    replay(state, "xval = [1, 2]", "cube(t) = t^3")
     assert words(state, "si")[:4] == ["sin", "sinh", "sign", "sigmoid"]
     assert words(state, "1 + xv") == ["xval"]
-    assert words(state, "squ") == ["square"]
+    assert words(state, "cub") == ["cube"]
     assert words(state, "xval.gr") == ["grad", "grad_fn"]
-    assert words(state, "backward(y, retain_graph=tr") == ["transpose", "trace", "true"]
+    assert words(state, "backward(y, retain_graph=tr") == ["transpose", "trace", "tril", "triu", "true"]
     assert words(state, ":he") == [":help"]
     assert ":vars" in words(state, ":")
     assert words(state, ":help hess") == ["hessian"]
@@ -89,17 +89,22 @@ def test_multi_line_while_brackets_are_open(state):
 
 def test_file_history(state, tmp_path):
     path = tmp_path / "history"
-    assert prompt_once(state, "x = 41\r", FileHistory(str(path))) == "x = 41"
+    assert prompt_once(state, "x = 41\r", make_history(str(path))) == "x = 41"
     assert "+x = 41" in path.read_text()
     # a new session reads it back: Up recalls the line
-    assert prompt_once(state, "\x1b[A\r", FileHistory(str(path))) == "x = 41"
+    assert prompt_once(state, "\x1b[A\r", make_history(str(path))) == "x = 41"
+    # the file is prompt_toolkit's FileHistory format, both ways
+    assert prompt_once(state, "(1 +\r2)\r", FileHistory(str(path))) == "(1 +\n2)"
+    h = make_history(str(path))
+    assert list(h.load_history_strings()) == ["(1 +\n2)", "x = 41"]
+    assert list(FileHistory(str(path)).load_history_strings()) == ["(1 +\n2)", "x = 41"]
 
 
 def test_history_location(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert history_path() == str(tmp_path / "data" / "diffcli" / "history")
     h = make_history()
-    assert type(h).__name__ == "SafeFileHistory"
+    assert type(h).__name__ == "PrivateFileHistory"
     h.store_string("x = 1")
     assert (tmp_path / "data" / "diffcli" / "history").exists()
     monkeypatch.setenv("XDG_DATA_HOME", "relative/dir")  # ignored, as the spec says
@@ -190,3 +195,4 @@ def test_loop_survives_an_interrupted_statement(state, monkeypatch):
         inp.send_text("x = 2\rslow\rx + 1\r:quit\r")
         assert app.interactive(state, session, out, err) == 0
     assert "interrupted" in err.getvalue() and "3.0" in out.getvalue()
+    assert err.getvalue().startswith("\ninterrupted\n")  # not glued to the terminal's ^C

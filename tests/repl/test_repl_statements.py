@@ -56,9 +56,44 @@ def test_leaves_constants_and_graphs(state):
     assert out(state, "y.shape") == "(3,)"
     assert out(state, "c.grad_fn") == "None"
     assert out(state, "x.grad_fn") == "None"
-    # a value computed from constants only is a fresh leaf that requires grad
+    # one rule: a value computed from variables that require no grad is a constant ...
     out(state, "k = c * 3")
-    assert state.variables["k"].is_leaf and state.variables["k"].requires_grad
+    assert not state.variables["k"].requires_grad
+    out(state, "k2 = c")
+    assert not state.variables["k2"].requires_grad
+    # ... and one computed from numbers alone is a fresh leaf that requires grad
+    out(state, "n = 2 * 3")
+    assert state.variables["n"].is_leaf and state.variables["n"].requires_grad
+    assert out(state, "y.next_functions") == out(state, "y.grad_fn.next_functions")  # the README lists it
+    assert out(state, "x.next_functions") == "()"
+
+
+def test_a_value_without_grad_from_a_variable_with_grad_is_a_constant(state):
+    replay(state, "w = [1, 2]", "backward(sum(w^2))", "s = w.data - 0.05*w.grad")
+    assert not state.variables["s"].requires_grad
+
+
+@pytest.mark.parametrize("flag", ["True", "true", "1"])
+def test_retain_graph_accepts_python_and_language_spellings(state, flag):
+    replay(state, "x = 2", "y = x^3", f"backward(y, retain_graph={flag})", "backward(y)")
+    assert state.variables["x"].grad.item() == 24.0
+
+
+def test_statement_names_are_not_suggested_as_assignments(state):
+    text = err(state, "backward")
+    assert "'backward' is a statement" in text and "backward = 1" not in text, text
+    assert "call it: backward(y)" in text
+
+
+def test_a_typed_line_reports_its_column_only(state):
+    text = err(state, "1 + nope")
+    assert "(column 5)" in text and "line 1" not in text, text
+    assert "(line 2, column 1)" in err(state, "(1 +\nnope)")  # a statement of several lines keeps the line
+
+
+def test_load_of_a_missing_file_says_so(state, tmp_path):
+    assert "no such file" in err(state, f":load {tmp_path / 'missing.txt'}")
+    assert "not a regular file" in err(state, f":load {tmp_path}")
 
 
 def test_graphs_connect_across_lines(state):
@@ -197,3 +232,17 @@ def test_assignment_with_an_at_clause(state):
     text = err(state, "z = q + at q = 1")
     assert text.startswith("error: parse:") and "z = q + at q = 1\n" in text
     assert "constant" in err(state, "k = x at x = y")
+
+
+def test_messages_speak_the_users_language_not_pythons(state):
+    replay(state, "x = 2", "c = const(3)")
+    text = err(state, "y = x.grad * 2")
+    assert "'x.grad' is None: x has no gradient yet" in text and "NoneType" not in text, text
+    assert "not True or False" in err(state, "x.is_leaf + 1")
+    text = err(state, "backward(c)")
+    assert "'c' does not require grad" in text and "requires_grad=True" not in text, text
+
+
+def test_an_overflowing_number_in_an_assignment_warns(state):
+    text = out(state, "x = 1e400")
+    assert "x = inf" in text and "the number 1e400 is too large for float64" in text, text

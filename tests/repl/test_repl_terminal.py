@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 import time
 
@@ -25,8 +26,9 @@ def spawn(tmp_path, **env):
                    PROMPT_TOOLKIT_NO_CPR="1")
     environ.pop("NO_COLOR", None)
     environ.update(env)
+    # Ctrl-C as on a terminal, even when the suite runs with SIGINT ignored (which children inherit)
     child = pexpect.spawn(sys.executable, ["-m", "diffcli"], env=environ, encoding="utf-8", timeout=20,
-                          dimensions=(30, 120))
+                          dimensions=(30, 120), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     child.expect("Ctrl-D to quit")
     child.expect(">>>")  # typed before the prompt is up, keys could reach a terminal not yet in raw mode
     return child

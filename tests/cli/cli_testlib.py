@@ -17,9 +17,10 @@ from typing import Any, Iterable, Sequence
 from click.testing import CliRunner
 
 from diffcli.cli import cli
+from diffcli.errors import KINDS
 
 COMMANDS = ("eval", "grad", "jacobian", "hessian", "diff", "check", "graph")
-ERROR_KINDS = {"parse", "name", "type", "shape", "domain", "limit", "internal"}
+ERROR_KINDS = frozenset(KINDS) - {"usage"}  # a program's error: every documented kind but the options' own
 NONFINITE = {"nan", "inf", "-inf"}
 
 # The console script installed next to the interpreter running the tests (the venv's bin).
@@ -29,6 +30,13 @@ ENTRYPOINTS = {"script": [DIFFCLI], "module": [sys.executable, "-m", "diffcli"]}
 
 
 # ----------------------------------------------------------------------------- running
+def default_sigint() -> None:
+    """A child's Ctrl-C as on a terminal, even when the suite runs with SIGINT ignored (a
+    background job), which children inherit and Python then leaves ignored."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def clean_env(**extra: str) -> dict:
     """The environment for a subprocess: no colour preferences inherited from the caller."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "FORCE_COLOR")}
@@ -126,7 +134,22 @@ def parse_json_lines(text: str) -> list:
         obj = json.loads(line, parse_constant=_reject_constant)
         assert isinstance(obj, dict), f"a JSON line is not an object: {line!r}"
         out.append(obj)
-    return out
+    return without_line_numbers(out)
+
+
+def without_line_numbers(answers: list) -> list:
+    """Batch answers with their "line" key checked (input lines in increasing order, an error's
+    own line) and removed, so that they compare equal to one-shot answers."""
+    last = 0
+    for obj in answers:
+        n = obj.pop("line", None)
+        if n is None:
+            continue
+        assert type(n) is int and n > last, (n, last)
+        last = n
+        if "error" in obj:
+            assert obj["error"]["line"] == n, obj
+    return answers
 
 
 def is_number(v: Any) -> bool:
@@ -153,8 +176,10 @@ def flat(v: Any) -> list:
 
 
 def validate_error(obj: dict, kinds: set = ERROR_KINDS) -> dict:
-    assert set(obj) == {"error"}, f"an error object has other keys: {obj!r}"
+    assert set(obj) - {"line"} == {"error"}, f"an error object has other keys: {obj!r}"
     err = obj["error"]
+    if "line" in obj:  # a batch answer: the line of standard input, the error's own line
+        assert obj["line"] == err["line"], obj
     assert {"kind", "message", "line", "column"} <= set(err) <= {"kind", "message", "line", "column", "hint"}, err
     assert err["kind"] in kinds, f"unexpected error kind {err['kind']!r}"
     assert isinstance(err["message"], str) and err["message"].strip()
@@ -171,6 +196,9 @@ def validate(obj: dict, command: str, *, all_orders: bool = False) -> dict:
         validate_error(obj)
         return obj
     keys = set(obj)
+    if "line" in obj:  # a batch answer carries the line of standard input
+        assert type(obj["line"]) is int and obj["line"] >= 1, obj
+        keys.discard("line")
     if "warnings" in obj:
         w = obj["warnings"]
         assert isinstance(w, list) and w and all(isinstance(s, str) and s for s in w), w

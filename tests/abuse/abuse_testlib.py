@@ -1,6 +1,6 @@
 """Shared helpers for the hostile-input ("abuse") suite.
 
-Test modules import them with ``from abuse_support import ...`` (pytest puts this folder on
+Test modules import them with ``from abuse_testlib import ...`` (pytest puts this folder on
 sys.path because it has no ``__init__.py``); the name is unique across ``tests/`` so it
 cannot be shadowed by another folder's helpers.
 
@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from diffcli.errors import KINDS as ERROR_KINDS
+
 
 ROOT = Path(__file__).resolve().parents[2]
 MEM_CAP = 2 << 30  # 2 GiB of address space per child
-KINDS = {"parse", "name", "type", "shape", "domain", "limit", "autograd", "usage", "internal"}
-PROGRAM_KINDS = KINDS - {"usage", "internal"}
+KINDS = frozenset(ERROR_KINDS)  # the documented kinds, defined once (diffcli.errors)
 COMMANDS = ("eval", "grad", "jacobian", "hessian", "diff", "check", "graph")
 
 # Environment variables that change diffcli's behaviour or Python's; every child starts
@@ -68,7 +69,14 @@ class Result:
         return [ln for ln in self.out.split("\n") if ln]
 
     def json_lines(self) -> list[dict]:
-        return [strict_json(ln) for ln in self.lines()]
+        docs = [strict_json(ln) for ln in self.lines()]
+        last = 0
+        for doc in docs:  # a batch answer's line of standard input: checked, then set aside
+            n = doc.pop("line", None)
+            if n is not None:
+                assert type(n) is int and n > last and doc.get("error", {}).get("line", n) == n, (doc, n, last)
+                last = n
+        return docs
 
     def only_json(self) -> dict:
         docs = self.json_lines()
