@@ -9,7 +9,7 @@ import click
 from . import __version__
 from .errors import DiffcliError
 from .language.limits import Limits
-from .terminal import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, quiet_pipe
+from .terminal import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, quiet_pipe, stand_in_closed_streams, stream_error
 
 
 class Binding(click.ParamType):
@@ -309,6 +309,7 @@ def repl_command() -> int:
 def main(argv: list[str] | None = None) -> None:
     """The console script: exit codes 0 ok, 1 a program failed, 2 usage, 130 interrupted."""
     args = sys.argv[1:] if argv is None else argv
+    stand_in_closed_streams()
     try:
         code = cli.main(args=args, prog_name="diffcli", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -325,10 +326,14 @@ def main(argv: list[str] | None = None) -> None:
     except DiffcliError as e:  # an error outside any program (e.g. reading a file)
         sys.stderr.write(f"error: {e.kind}: {e.message}\n")
         code = EXIT_FAILED
+    except OSError as e:  # a closed or full standard stream
+        code = stream_error(e)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         quiet_pipe()
+    except OSError as e:
+        code = stream_error(e)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 

@@ -172,9 +172,17 @@ def _taylor(y: E.Tensor, x: E.Tensor, order: int) -> list | None:
     return [E.const(v) for v in vals[1:]]
 
 
+MAX_CHECK_ELEMENTS = 10_000  # check evaluates the program twice per element: quadratic past it
+
+
 def cmd_check(session: Session, text: str, options: Options) -> dict:
     p, names, leaves, y = _forward(session, text, options)
     _scalar(y, "check", p)
+    count = sum(leaf.size for leaf in leaves)
+    if count > MAX_CHECK_ELEMENTS:
+        raise DiffcliError("limit", f"check perturbs one element at a time (two evaluations of the program "
+                           f"each), so its cost grows with the square of the size: {count:,} elements is over "
+                           f"its limit of {MAX_CHECK_ELEMENTS:,}; check a smaller value or a slice")
     grads = E.grad(E.reshape(y, ()) if y.shape else y, leaves)
     warnings = session.warnings(p, [y])  # before the probes, whose own events are not the program's
     per_var, worst_abs, worst_rel, ok, undetermined = {}, 0.0, 0.0, True, 0

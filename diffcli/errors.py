@@ -1,6 +1,8 @@
 """The one structured error type every layer raises."""
 from __future__ import annotations
 
+import re
+
 KINDS = ("parse", "name", "type", "shape", "domain", "limit", "autograd", "usage", "internal")
 
 
@@ -14,6 +16,8 @@ class DiffcliError(Exception):
     def __init__(self, kind: str, message: str, *, line: int | None = None,
                  column: int | None = None, hint: str | None = None,
                  span: tuple[int, int] | None = None, source: str | None = None) -> None:
+        if _LONG_NUMBER.search(message):  # an integer of hundreds of digits (an index of 1e300)
+            message = _LONG_NUMBER.sub(_short_number, message)
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -35,6 +39,11 @@ class DiffcliError(Exception):
         return self
 
 
+_LONG_NUMBER = re.compile(r"\d[\d,]{19,}")
+
+
+def _short_number(m: re.Match) -> str:
+    return f"{float(m.group().replace(',', '')):.6g}"
 def internal(exc: BaseException) -> DiffcliError:
     """A bug, as the one-line error a user can report instead of a traceback."""
     return DiffcliError("internal", f"{type(exc).__name__}: {exc}".splitlines()[0][:300],

@@ -10,6 +10,11 @@ from . import engine as E
 from .errors import line_col
 
 
+def clip(text: str, width: int = 60) -> str:
+    """User text shortened to ``width`` characters: a node's text, a value in a line."""
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
     """Nodes (variables, then one per operation) and edges (input -> operation); after a
     backward pass from a scalar result, the gradient that reached each node."""
@@ -27,7 +32,7 @@ def build(p: Any, leaves: dict[str, E.Tensor], y: E.Tensor) -> dict:
             continue  # the same node reached twice (a group or a repeated operand)
         line, col = line_col(src, expr.span[0])
         nodes.append({"id": len(nodes), "op": t.grad_fn.name() if t.grad_fn else "constant",
-                      "text": src[expr.span[0]:expr.span[1]], "line": line, "column": col})
+                      "text": clip(src[expr.span[0]:expr.span[1]]), "line": line, "column": col})
         if t.grad_fn is not None:
             by_fn[t.grad_fn] = len(nodes) - 1
         tensors.append(t)
@@ -118,7 +123,7 @@ def _live_node(i: int, key: Any, is_root: bool, root: E.Tensor, values: Any, nam
     text = ""
     if isinstance(origin, tuple) and len(origin) == 2:
         src, expr = origin
-        text = " ".join(src[expr.span[0]:expr.span[1]].split())
+        text = clip(" ".join(src[expr.span[0]:expr.span[1]][:200].split()))
         if key not in values:  # made by a backward pass (grad(), create_graph) for this operation
             text = f"(backward of {text})"
     name = node_names.get(id(key))

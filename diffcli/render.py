@@ -6,6 +6,7 @@ from typing import Any
 
 from .engine import Tensor
 from .errors import DiffcliError
+from .graphview import clip
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -24,8 +25,25 @@ def plain(v: Any) -> Any:
     if isinstance(v, (str, bool, int)) or v is None:
         return v
     if hasattr(v, "tolist"):  # a numpy array
+        _printable(v.shape)
         return _finite_lists(v.tolist())
     return str(v)
+
+
+MAX_PRINTED = 10**7  # numbers and brackets in one JSON answer: about 200 MB of text
+
+
+def _printable(shape: tuple) -> None:
+    """A limit error for an array whose JSON would be too big to build: counts its numbers and
+    its lists (an empty array of shape (10^15, 0) is 10^15 empty lists)."""
+    count, boxes = 1, 1
+    for n in shape:
+        count *= n
+        boxes += count if n else 0
+    count += boxes
+    if count > MAX_PRINTED:
+        raise DiffcliError("limit", f"the answer, of shape {shape}, would print {count:,} numbers and "
+                           f"lists, over the output limit of {MAX_PRINTED:,}: reduce it (sum, indexing) first")
 
 
 def _finite_lists(x: Any) -> Any:
@@ -157,7 +175,7 @@ def fmt(v: Any, precision: int | None = None) -> str:
     if type(v) is list:  # formulas of a vector
         return "[" + ", ".join(v) + "]"
     shape = v.shape
-    if v.size > SUMMARY:
+    if v.size > SUMMARY or math.prod(shape[:-1]) > SUMMARY:  # (an empty array can have 10^15 rows)
         from .engine.backend import np
         keep = [list(range(n)) if n <= 2 * EDGE else list(range(EDGE)) + list(range(n - EDGE, n)) for n in shape]
         v = v[np.ix_(*keep)] if keep else v
@@ -306,8 +324,11 @@ def _rows_text(rows: list[tuple[str, Any]], result: dict, style: Style) -> str:
         pad = " " * (width + 2)
         body = str(text).replace("\n", "\n" + pad)
         lines.append(style.label(label.ljust(width)) + "  " + "\n".join(x.rstrip() for x in body.split("\n")))
-    lines += [style.warn("warning: " + w) for w in result.get("warnings", [])]
+    lines += [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])]
     return "\n".join(lines)
+
+
+MAX_INDENT = 40  # levels of the graph tree shown by indentation; deeper ones say their depth
 
 
 def _jacobian_rows(result: dict, precision: int | None) -> list[tuple[str, str]]:
@@ -323,28 +344,36 @@ def _jacobian_rows(result: dict, precision: int | None) -> list[tuple[str, str]]
 
 
 def graph_text(result: dict, style: Style, precision: int | None = None) -> str:
-    """An indented tree from the result down to the variables."""
+    """An indented tree from the result down to the variables; a node reached again (a shared
+    subexpression) is shown once, then named "(shown above)", so the text grows with the
+    graph, not with the number of its paths."""
     nodes, edges = result["nodes"], result["edges"]
     parents: dict[int, list[int]] = {}
     for a, b in edges:
         parents.setdefault(b, []).append(a)
     root = nodes[-1]["id"] if nodes else None
     lines: list[str] = []
+    shown: set[int] = set()
     stack = [(root, 0)] if root is not None else []
     while stack:
         i, depth = stack.pop()
         n = nodes[i]
-        grad = "" if n["grad"] is None else f"  grad {_one_line(fmt(n['grad'], precision))}"
+        indent = "  " * depth if depth <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {depth}] "
         where = f" @{n['line']}:{n['column']}" if n["line"] else ""
+        head = indent + style.label(n["op"]) + f" {clip(n['text'])!r}{where}"
+        if i in shown:
+            lines.append(head + style.dim("  (shown above)"))
+            continue
+        shown.add(i)
+        grad = "" if n["grad"] is None else f"  grad {clip(_one_line(fmt(n['grad'], precision)), 80)}"
         shape = "x".join(map(str, n["shape"])) or "scalar"
         flags = "leaf" if n["is_leaf"] else ""
         flags += (", " if flags else "") + "requires grad" if n["requires_grad"] else ""
-        value = _one_line(fmt(n["value"], precision))
-        lines.append("  " * depth + style.label(n["op"]) + f" {n['text']!r}{where}  [{shape}] "
-                     f"value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
+        value = clip(_one_line(fmt(n["value"], precision)), 80)
+        lines.append(head + f"  [{shape}] value {value}{grad}" + (style.dim(f"  ({flags})") if flags else ""))
         for p in reversed(parents.get(i, [])):
             stack.append((p, depth + 1))
-    return "\n".join(lines + [style.warn("warning: " + w) for w in result.get("warnings", [])])
+    return "\n".join(lines + [style.warn("warning: " + visible(w)) for w in result.get("warnings", [])])
 
 
 def _one_line(text: str) -> str:
@@ -355,16 +384,17 @@ def _one_line(text: str) -> str:
 def graph_dot(result: dict) -> str:
     out = ["digraph diffcli {", "  rankdir=BT;", '  node [shape=box, fontname="monospace"];']
     for n in result["nodes"]:
-        label = f"{n['op']}\\n{_esc(n['text'])}\\nshape {tuple(n['shape'])}"
+        label = f"{n['op']}\\n{_esc(clip(n['text']))}\\nshape {tuple(n['shape'])}"
         if n["grad"] is not None:
-            label += f"\\ngrad {_esc(fmt(n['grad'], 6))}"
+            label += f"\\ngrad {_esc(clip(fmt(n['grad'], 6), 80))}"
         out.append(f'  n{n["id"]} [label="{label}"];')
     out += [f"  n{a} -> n{b};" for a, b in result["edges"]]
     return "\n".join(out + ["}"])
 
 
 def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """User text in a DOT label: quoted, on one line, with no control characters."""
+    return visible(s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " "))
 
 
 def error_text(err: DiffcliError, style: Style, line: int | None = None, column_only: bool = False) -> str:

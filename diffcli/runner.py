@@ -7,7 +7,7 @@ import traceback
 from typing import Any, Callable, Iterator
 
 from .commands import run
-from .errors import DiffcliError
+from .errors import DiffcliError, internal
 from .language.limits import Limits
 from .render import Style, error_json, error_text, graph_dot, result_json, result_text, visible
 from .session import Options, Session
@@ -65,8 +65,22 @@ def _run_cli(command: str, kw: dict) -> int:
         """(text for standard output, text for standard error, failed) of one program."""
         try:
             if bad is not None:
+                if bad[2] is None:
+                    raise DiffcliError(*bad[:2])
                 raise DiffcliError(*bad[:2], line=1, column=bad[2], span=(bad[2] - 1, bad[2]), source=bad[3])
             result = _one(session, command, text, options, grid)
+            if grid is not None:
+                return _grid_answer(command, result, as_json, fmt, style_out, style_err, precision, lineno, text)
+            if as_json:
+                shown = _numbered(result_json(command, result), lineno) + "\n"
+            elif command == "graph" and fmt == "dot":
+                shown = graph_dot(result) + "\n"
+            else:
+                shown = result_text(command, result, style_out, precision) + "\n"
+                if batch:
+                    head = visible(text.strip())
+                    head = head if len(head) <= 72 else head[:69] + "..."
+                    shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
         except DiffcliError as e:
             if e.kind == "internal":  # a bug, which Session.guarded turned into this error
                 e.hint += "; --debug shows the traceback"
@@ -75,18 +89,18 @@ def _run_cli(command: str, kw: dict) -> int:
             elif lineno is None and e.kind in ("name", "parse", "type") and _looks_like_a_file(text):
                 e.hint = f"to read one program per line from a file: diffcli {command} - < {text.strip()}"
             return _report(e, lineno, as_json, style_err) + (True,)
-        if grid is not None:
-            return _grid_answer(command, result, as_json, fmt, style_out, style_err, precision, lineno, text)
-        if as_json:
-            shown = _numbered(result_json(command, result), lineno) + "\n"
-        elif command == "graph" and fmt == "dot":
-            shown = graph_dot(result) + "\n"
-        else:
-            shown = result_text(command, result, style_out, precision) + "\n"
-            if batch:
-                head = visible(text.strip())
-                head = head if len(head) <= 72 else head[:69] + "..."
-                shown = style_out.dim(f"[{lineno}] {head}") + "\n" + shown
+        except KeyboardInterrupt:
+            raise
+        except MemoryError:  # computing or writing the answer: this line's error, the batch goes on
+            e = DiffcliError("limit", "the answer needs more memory than this machine has "
+                             "(--max-elements, --max-nodes)")
+            return _report(e, lineno, as_json, style_err) + (True,)
+        except Exception as exc:  # noqa: BLE001 - writing the answer: never a traceback for the user
+            e = internal(exc)
+            e.hint += "; --debug shows the traceback"
+            if debug:
+                traceback.print_exc()
+            return _report(e, lineno, as_json, style_err) + (True,)
         return shown, "", not result.get("ok", True)  # check disagreed, minimize/solve did not converge
 
     held = _Held(out)
@@ -97,11 +111,14 @@ def _run_cli(command: str, kw: dict) -> int:
         from .workers import MIN_PART, Workers, can_fork, usable_jobs
         jobs = usable_jobs(kw.get("jobs") or 0)
     try:
-        chunks = _stdin_chunks(held.emit) if batch else [[(None, kw["program"], None)]]
+        one = kw["program"][1:] if kw["program"].startswith("\ufeff") else kw["program"]  # a byte order mark
+        chunks = _stdin_chunks(held.emit, options.limits.max_length) if batch else [[(None, one, None)]]
         for chunk in chunks:
             if jobs > 1 and workers is None and len(chunk) >= 2 * MIN_PART and can_fork():
                 held.emit()
-                workers = Workers(jobs - 1, answer)
+                # a worker silent for twice the time limit (and some) is stopped or stuck
+                workers = Workers(jobs - 1, answer, patience=2 * options.limits.timeout + 10
+                                  if options.limits.timeout < 1e6 else None)
             answers = workers.map(chunk) if workers is not None else (answer(*item) for item in chunk)
             for shown, shown_err, bad in answers:
                 failed = failed or bad
@@ -216,15 +233,20 @@ def _numbered(answer: str, lineno: int | None) -> str:
     return answer if lineno is None else f'{{"line": {lineno}, {answer[1:]}'
 
 
-def _stdin_chunks(before_wait: Callable[[], None]) -> Iterator[list[tuple[int, str, tuple | None]]]:
+def _stdin_chunks(before_wait: Callable[[], None], max_length: int) -> Iterator[list[tuple[int, str, tuple | None]]]:
     """For each read of standard input, (line number, program, error) of its non-blank,
     non-comment lines; ``before_wait`` runs before each read that may wait for input. An error
     is (kind, message, column, source line): plain values, which a worker process can be sent."""
     lineno = 0
-    for raws in _stdin_lines(before_wait):
+    for raws in _stdin_lines(before_wait, max_length):
         chunk = []
         for raw in raws:
             lineno += 1
+            if raw == TOO_LONG:
+                chunk.append((lineno, "", ("limit", f"the line has more than {max_length:,} characters, "
+                                           "over the limit (--max-length); it was not read to its end",
+                                           None, "")))
+                continue
             item = _program(lineno, raw.rstrip(b"\r"))
             if item is not None:
                 chunk.append(item)
@@ -239,6 +261,8 @@ def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
         shown = raw.decode("utf-8", errors="replace")
         col = len(raw[:exc.start].decode("utf-8", errors="replace"))
         return lineno, shown, ("parse", f"the line is not valid UTF-8 (byte {exc.start + 1})", col + 1, shown)
+    if lineno == 1 and text.startswith("\ufeff"):  # a byte order mark starts the input
+        text = text[1:]
     stripped = text.strip()
     if not stripped or stripped.startswith("#"):
         return None
@@ -249,9 +273,13 @@ def _program(lineno: int, raw: bytes) -> tuple[int, str, tuple | None] | None:
     return lineno, text, None
 
 
-def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[list[bytes]]:
+TOO_LONG = b"\n"  # stands for a line too long to read to its end (no line read contains a newline)
+
+
+def _stdin_lines(before_wait: Callable[[], None], max_length: int) -> Iterator[list[bytes]]:
     """Standard input's lines as bytes, without their newlines, a list per read: whole chunks
-    of what has arrived (read1) rather than line by line."""
+    of what has arrived (read1) rather than line by line. A line longer than ``max_length``
+    characters can hold is read no further than that, and comes as TOO_LONG."""
     stream = getattr(sys.stdin, "buffer", None) or sys.stdin
     read1 = getattr(stream, "read1", None)
     if read1 is None:  # a stream with no chunked reads (a test's StringIO): line by line
@@ -263,19 +291,25 @@ def _stdin_lines(before_wait: Callable[[], None]) -> Iterator[list[bytes]]:
                 return
             yield [(raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else raw).rstrip(b"\n")]
     partial: list[bytes] = []  # a line split across reads, joined once it ends (linear, however long)
+    size, over = 0, False  # partial's bytes; whether the line passed ``cap`` (its rest is skipped)
+    cap = 4 * max_length  # bytes: past it, no line decodes to max_length characters or fewer
     while True:
         before_wait()
         chunk = read1(1 << 16)
         if not chunk:
             break
         lines = chunk.split(b"\n")
-        if partial:
-            partial.append(lines[0])
-            lines[0] = b"".join(partial)
-            partial = []
-        last = lines.pop()
-        if last:
+        last = lines.pop()  # the start of a line this read does not end
+        if lines and (partial or over):
+            lines[0] = TOO_LONG if over or size + len(lines[0]) > cap else b"".join(partial + [lines[0]])
+            partial, size, over = [], 0, False
+        if last and not over:
             partial.append(last)
+            size += len(last)
+            if size > cap:
+                partial, size, over = [], 0, True
         yield lines
-    if partial:
+    if over:
+        yield [TOO_LONG]
+    elif partial:
         yield [b"".join(partial)]

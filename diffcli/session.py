@@ -6,7 +6,7 @@ from typing import Any
 from . import engine as E
 from .engine.backend import has_nan
 from .errors import DiffcliError, internal, line_col
-from .language.analysis import check_definition, free_names
+from .language.analysis import check_definitions, free_names
 from .language.ast import Definition, Program
 from .language.builtins import BUILTINS, CONSTANTS, KEYWORDS
 from .language.evaluator import Evaluator, Event
@@ -112,6 +112,10 @@ class Session:
         ev = self.evaluator(program, track_kinks)
         _note_overflows(program, ev, "")
         defs = ev.defs
+        for name, _ in options.at:
+            if name in defs:
+                raise DiffcliError("type", f"--at binds '{name}', but {name} is a function the program defines: "
+                                   "choose another name for the variable")
         values = dict(self.variables)
         values.update(self._bindings(options.at, program, ev))
         names = _free_names(program, values, defs, self.check_name)
@@ -138,7 +142,6 @@ class Session:
     def evaluator(self, program: Program, track_kinks: bool = False) -> Evaluator:
         """An evaluator for ``program``: the session's definitions and the program's own, each
         checked (the one place a definition is checked)."""
-        defs = dict(self.definitions)
         for d in program.definitions:
             if d.name in self.reserved:
                 raise DiffcliError("type", f"'{d.name}' is {self.reserved[d.name]} and cannot be redefined"
@@ -146,8 +149,7 @@ class Session:
             if d.name in self.variables:
                 raise DiffcliError("type", f"'{d.name}' is a variable; choose another name for the function"
                                    ).at(d.span, program.source)
-            check_definition(d, defs)
-            defs[d.name] = d
+        defs = check_definitions(program.definitions, self.definitions)
         return Evaluator(defs, self.limits, attribute=self.attribute, track_kinks=track_kinks)
 
     def define(self, program: Program) -> list[Definition]:
@@ -215,7 +217,10 @@ class Session:
             self.check_name(name, None, text)
             if name in out:
                 raise DiffcliError("type", f"'{name}' is bound twice by --at")
+            mark = len(ev.events)
             out[name] = self.constant(text, ev, f"--at {name}")
+            for e in ev.events[mark:]:  # its events belong to the option, not to the program's text
+                e.message, e.source = f"--at {name}: {e.message}", None
         own: dict[str, E.Tensor] = {}
         for b in program.bindings:
             self.check_name(b.name, b.span, program.source)
@@ -228,10 +233,17 @@ class Session:
     def constant(self, text: str, ev: Evaluator | None = None, what: str = "the value") -> E.Tensor:
         """A constant expression (an --at value, a seed): no free variables."""
         ev = ev or Evaluator(dict(self.definitions), self.limits)
+        lim = self.limits
         try:
+            if len(text) > lim.max_length:
+                raise DiffcliError("limit", f"{len(text):,} characters, over the limit of {lim.max_length:,} "
+                                   "(--max-length)")
             program = parse(text)
             if program.bindings or program.definitions or program.expr is None:
-                raise DiffcliError("parse", f"must be a single constant expression, got {text!r}")
+                raise DiffcliError("parse", f"must be a single constant expression, got {text[:60]!r}")
+            if program.expr.depth > lim.max_depth:
+                raise DiffcliError("limit", f"nested {program.expr.depth:,} deep, over the limit of "
+                                   f"{lim.max_depth:,} (--max-depth)")
             _note_overflows(program, ev, f"{what}: ")
             return self._const_expr(program.expr, ev, text)
         except DiffcliError as err:  # every error names the option it came from
@@ -269,12 +281,14 @@ class Session:
                                hint="check the function's domain at this point").at(first.span, first.source)
         seen = set()
         for e in ev.events:
-            line, col = line_col(e.source, e.span[0])
-            where = f"{line}:{col}"
-            if e.kind == "nan":
-                msg = f"{where}: {e.message}, but the result does not depend on it (where() masked it)"
+            if e.source is None:  # from an --at value: no place in the program
+                msg = e.message + (", but the result does not depend on it" if e.kind == "nan" else "")
+            elif e.kind == "nan":
+                line, col = line_col(e.source, e.span[0])
+                msg = f"{line}:{col}: {e.message}, but the result does not depend on it (where() masked it)"
             else:
-                msg = f"{where}: {e.message}"
+                line, col = line_col(e.source, e.span[0])
+                msg = f"{line}:{col}: {e.message}"
             if msg not in seen:
                 seen.add(msg)
                 out.append(msg)

@@ -41,3 +41,43 @@ def quiet_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+_STREAMS = {"stdin": "standard input", "stdout": "standard output", "stderr": "standard error"}
+
+
+class _Closed:
+    """Stands for a standard stream whose descriptor was closed: any use is an OSError."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __getattr__(self, name: str) -> Any:
+        import errno
+        raise OSError(errno.EBADF, f"{self.what} is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    def flush(self) -> None:  # nothing was written: the write itself failed
+        return None
+
+
+def stream_error(e: OSError) -> int:
+    """One line on standard error (if it can be written), and nothing more from standard
+    output: its unwritten buffer goes nowhere at exit, rather than into a second error."""
+    quiet_pipe()
+    try:
+        sys.stderr.write(f"error: input/output: {e.strerror or e}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_FAILED
+
+
+def stand_in_closed_streams() -> None:
+    """A standard stream whose descriptor was closed when diffcli started is None in sys: a
+    stand-in makes any use of it an OSError, reported as such, rather than an AttributeError."""
+    for name, what in _STREAMS.items():
+        if getattr(sys, name) is None:
+            setattr(sys, name, _Closed(what))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import select
 import signal
 import struct
 import sys
@@ -25,15 +26,16 @@ MAX_JOBS = 4
 
 def usable_jobs(requested: int) -> int:
     """The number of processes to use for a batch: ``requested``, or with 0 every CPU this
-    process may run on (at most MAX_JOBS); 1 where fork is missing."""
+    process may run on (at most MAX_JOBS); 1 where fork is missing. A request is capped at
+    the larger of the CPU count and MAX_JOBS: more processes than cores only add forks."""
     if not hasattr(os, "fork"):
         return 1
-    if requested > 0:
-        return requested
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
+    if requested > 0:
+        return min(requested, max(cpus, MAX_JOBS))
     return max(1, min(cpus, MAX_JOBS))
 
 
@@ -44,17 +46,29 @@ def can_fork() -> bool:
 
 
 class Workers:
-    """``count`` forked processes, each answering the items it is sent with ``answer``."""
+    """Up to ``count`` forked processes (fewer when fork fails), each answering the items it
+    is sent with ``answer``."""
 
-    def __init__(self, count: int, answer: Callable[..., Any]) -> None:
+    def __init__(self, count: int, answer: Callable[..., Any], patience: float | None = None) -> None:
         self.answer = answer
+        self.patience = patience  # seconds without a word from a worker before it counts as dead
         self.procs: list[tuple[int, int, int]] = []  # (pid, fd to it, fd from it)
+        # SIGTERM ends the batch through close(kill=True), so that no worker outlives it
+        self.term = signal.signal(signal.SIGTERM, _terminated) \
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL else None
         for _ in range(count):
-            r_in, w_in = os.pipe()
-            r_out, w_out = os.pipe()
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()
+            fds: list[int] = []
+            try:
+                fds += os.pipe()
+                fds += os.pipe()
+                pid = os.fork()
+            except OSError:  # out of processes or descriptors: the workers so far will do
+                for fd in fds:
+                    os.close(fd)
+                break
+            r_in, w_in, r_out, w_out = fds
             if pid == 0:  # the worker
                 os.close(w_in)
                 os.close(r_out)
@@ -76,26 +90,29 @@ class Workers:
         for item in parts[0]:
             yield self.answer(*item)
         for proc, part, ok in sent:
-            results = self._receive(proc) if ok else None
-            if results is None:  # the worker is gone: answer its part here
-                yield from (self.answer(*item) for item in part)
-            else:
-                yield from results
+            done = 0
+            for result in self._receive(proc, len(part)) if ok else ():
+                done += 1
+                yield result
+            # the worker is gone, or stalled (stopped, or stuck past the time limit): the
+            # rest of its part is answered here
+            yield from (self.answer(*item) for item in part[done:])
 
     def _send(self, proc: tuple, part: list) -> bool:
-        try:
-            _write_message(proc[1], marshal.dumps(part))
+        if _write_message(proc[1], marshal.dumps(part), self.patience):
             return True
-        except OSError:
-            self._drop(proc)
-            return False
+        self._drop(proc)
+        return False
 
-    def _receive(self, proc: tuple) -> list | None:
-        data = _read_message(proc[2])
-        if data is None:
-            self._drop(proc)
-            return None
-        return marshal.loads(data)
+    def _receive(self, proc: tuple, count: int) -> Iterator[Any]:
+        """The worker's answers as they come, one message each, until ``count`` or until it
+        ends or says nothing for ``patience`` seconds (then it is dropped)."""
+        for _ in range(count):
+            data = _read_message(proc[2], self.patience)
+            if data is None:
+                self._drop(proc)
+                return
+            yield marshal.loads(data)
 
     def _drop(self, proc: tuple) -> None:
         if proc in self.procs:
@@ -108,6 +125,13 @@ class Workers:
         for proc in self.procs:
             _end(proc, signal.SIGKILL if kill else None)
         self.procs = []
+        if self.term is not None:
+            signal.signal(signal.SIGTERM, self.term)
+            self.term = None
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # the batch's finally ends the workers
 
 
 def _split(items: list, n: int) -> list[list]:
@@ -146,34 +170,56 @@ def _serve(r: int, w: int, answer: Callable[..., Any]) -> None:
     try:
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker, quietly
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         while True:
             data = _read_message(r)
             if data is None:
                 break
-            _write_message(w, marshal.dumps([answer(*item) for item in marshal.loads(data)]))
+            for item in marshal.loads(data):  # an answer at a time: the parent sees progress
+                if not _write_message(w, marshal.dumps(answer(*item))):
+                    return
     except BaseException:  # noqa: BLE001 - the parent answers the part itself
         code = 1
     finally:
         os._exit(code)  # no atexit handlers, no flush of buffers inherited from the parent
 
 
-def _write_message(fd: int, data: bytes) -> None:
+def _ready(fd: int, write: bool, patience: float | None) -> bool:
+    """Whether ``fd`` can be read (or written) within ``patience`` seconds (None: wait)."""
+    if patience is None:
+        return True
+    r, w, _ = select.select([] if write else [fd], [fd] if write else [], [], patience)
+    return bool(r or w)
+
+
+def _write_message(fd: int, data: bytes, patience: float | None = None) -> bool:
+    """Whether all of ``data`` went: False when the reader is gone or stalled. With a
+    ``patience``, writes a page at a time, so that a full pipe never blocks."""
     view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
+    step = len(view) if patience is None else select.PIPE_BUF
+    try:
+        while view:
+            if not _ready(fd, True, patience):
+                return False
+            view = view[os.write(fd, view[:step]):]
+    except OSError:
+        return False
+    return True
 
 
-def _read_message(fd: int) -> bytes | None:
-    head = _read_exactly(fd, _HEADER.size)
+def _read_message(fd: int, patience: float | None = None) -> bytes | None:
+    head = _read_exactly(fd, _HEADER.size, patience)
     if head is None:
         return None
-    return _read_exactly(fd, _HEADER.unpack(head)[0])
+    return _read_exactly(fd, _HEADER.unpack(head)[0], patience)
 
 
-def _read_exactly(fd: int, n: int) -> bytes | None:
+def _read_exactly(fd: int, n: int, patience: float | None) -> bytes | None:
     chunks = []
     while n:
         try:
+            if not _ready(fd, False, patience):
+                return None
             chunk = os.read(fd, min(n, 1 << 20))
         except OSError:
             return None

@@ -178,7 +178,13 @@ DIAG = Prim("Diag", None, lambda x: np.diag(x), (_diag_rule,), reads=False, batc
 
 def _checked_inv(x):
     try:
-        return np.linalg.inv(x)
+        r = np.linalg.inv(x)
+        if not np.all(np.isfinite(r)) and np.all(np.isfinite(x)):
+            # entries near the ends of float64's range: rows scaled by powers of two (exact),
+            # inv(D x) D, so that an entry that overflows is inf, not inf * 0 = nan
+            e = np.frexp(np.max(np.abs(x), axis=-1))[1]
+            r = np.ldexp(np.linalg.inv(np.ldexp(x, -e[..., :, None])), -e[..., None, :])
+        return r
     except np.linalg.LinAlgError:
         raise DiffcliError("domain", f"inv: the {x.shape[0]}x{x.shape[-1]} matrix is singular") from None
 

@@ -16,9 +16,39 @@ from .prim import Prim
 from .tensor import Tensor, const
 
 
-def _reduction(name: str, kernel: str, rule: Any, **kw: Any) -> Prim:
+def _reduction(name: str, kernel: Any, rule: Any, **kw: Any) -> Prim:
+    """``kernel``: numpy's function of that name, or a function of (x, axes)."""
     return Prim(name, lambda x, axes: x if axes is None else np.sum(x, axes),
-                lambda x, axes: getattr(np, kernel)(x, axis=axes), (rule,), has_param=True, batch=True, **kw)
+                (lambda x, axes: getattr(np, kernel)(x, axis=axes)) if type(kernel) is str else kernel,
+                (rule,), has_param=True, batch=True, **kw)
+
+
+def _mean(x, axes):
+    """numpy's mean, unless its sum overflowed where the mean does not: then the sum of x/n."""
+    r = np.mean(x, axis=axes)
+    if not np.all(np.isfinite(r)) and np.all(np.isfinite(x)):
+        r = np.sum(np.divide(x, count(np.shape(x), axes)), axis=axes)
+    return r
+
+
+def _prod(x, axes):
+    """numpy's product, except where a zero meets an overflow (inf * 0 = nan): the product of
+    finite numbers with a zero among them is 0."""
+    r = np.prod(x, axis=axes)
+    if np.any(np.isnan(r)):
+        zero = np.any(np.equal(x, 0.0), axis=axes) & np.all(np.isfinite(x), axis=axes)
+        r = np.where(zero, 0.0, r)[()]
+    return r
+
+
+def _norm(x, p):
+    """sqrt(sum(x^2)), scaled by the largest |x| when the squares overflow or underflow."""
+    r = np.sqrt(np.sum(x * x))
+    if r == np.inf or r < 1e-150:
+        m = np.max(np.abs(x)) if np.size(x) else 0.0
+        if 0.0 < m < np.inf:
+            r = m * np.sqrt(np.sum(np.square(x / m)))
+    return r
 
 
 def _extreme_rule(g, a, x, axes):
@@ -45,10 +75,10 @@ def _tie(x: Any, axis: Any = None, pick: str = "max") -> bool:
     return bool((np.sum(x == best, axis=ax) > 1).any())
 
 
-MEAN = _reduction("Mean", "mean", lambda g, a, x, axes: div(unreduce(g, dims(x), axes, batch_dims(g)),
+MEAN = _reduction("Mean", _mean, lambda g, a, x, axes: div(unreduce(g, dims(x), axes, batch_dims(g)),
                                                            float(count(dims(x), axes))),
                   reads=False, taylor=ts.linear)
-PROD = _reduction("Prod", "prod", prod_rule)
+PROD = _reduction("Prod", _prod, prod_rule)
 MAX = _reduction("Max", "max", _extreme_rule, uses_ans=True, taylor=_extreme_series,
                  kink=(lambda x, axis=None: _tie(x, axis, "max"),
                        "max at a tie splits the gradient evenly among the tied"))
@@ -136,7 +166,7 @@ SOFTMAX = Prim("Softmax", lambda x, axes: 1.0, _softmax, (
     lambda g, a, x, axes: mul(a, sub(g, unreduce(apply(SUM, (mul(g, a),), batch_axes(g, axes, len(dims(x)))),
                                                  dims(x), axes, batch_dims(g)))),),
     uses_ans=True, has_param=True, batch=True, taylor=_softmax_series)
-NORM = Prim("Norm", lambda x, p: abs(x), lambda x, p: np.sqrt(np.sum(x * x)), (
+NORM = Prim("Norm", lambda x, p: abs(x), _norm, (
     lambda g, a, x, p: mul(scalar_grad(g, len(dims(x))), where(eq(a, 0.0), 0.0, div(x, a))),),  # norm'(0) = 0
     uses_ans=True, has_param=True, batch=True, taylor=_norm_series,
     kink=(lambda x: not np.any(x), "norm'(0) is taken as 0 (a subgradient)"))

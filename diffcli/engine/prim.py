@@ -37,6 +37,7 @@ from typing import Any, Callable
 from ..errors import DiffcliError
 from . import parallel
 from .backend import demote, np, shape_of
+from .state import state
 
 # What a math-module kernel raises where numpy gives inf or nan instead.
 SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
@@ -109,6 +110,9 @@ class Prim:
                 out = f(*vals)
         except ValueError as exc:
             raise DiffcliError("shape", f"{self.name.lower()}: {_shape_message(vals, exc)}") from None
+        budget = state.budget
+        if budget is not None:  # a time limit that counts work: the elements each array operation touches
+            budget.work(vals, out)
         return demote(out)
 
     def __repr__(self) -> str:

@@ -50,7 +50,7 @@ def called(root: Expr) -> set[str]:
     return {e.value for e in walk(root) if e.kind == "call"}
 
 
-def check_definition(d: Definition, defs: dict[str, Definition]) -> None:
+def check_definition(d: Definition, defs: dict[str, Definition], reachable: bool = True) -> None:
     """Reject what can never work: shadowed built-ins, stray names, recursion."""
     where = d.span
     if d.name in BUILTINS or d.name in CONSTANTS or d.name in KEYWORDS:
@@ -73,7 +73,7 @@ def check_definition(d: Definition, defs: dict[str, Definition]) -> None:
                 where, d.source)
         for r in d.grad_rules:
             _only_params(d, r, set(d.params) | {d.grad_name}, "gradient")
-    cycle = _cycle(d, defs)
+    cycle = _cycle(d, defs, reachable)
     if cycle:
         raise DiffcliError("type", f"recursive definition: {' -> '.join(cycle)}; diffcli has no "
                            "conditionals, so recursion would never end").at(where, d.source)
@@ -88,22 +88,51 @@ def _only_params(d: Definition, body: Expr, allowed: set, part: str) -> None:
                                ).at(e.span, d.source)
 
 
-def _cycle(new: Definition, defs: dict[str, Definition]) -> list[str] | None:
-    """A call path from ``new`` back to itself through user definitions, if any."""
-    table = dict(defs)
-    table[new.name] = new
-    stack = [(new.name, [new.name])]
-    seen = set()
-    while stack:
-        name, path = stack.pop()
-        d = table[name]
+def check_definitions(new: list[Definition], existing: dict[str, Definition]) -> dict[str, Definition]:
+    """Check a program's definitions in order against ``existing`` (already checked): the
+    definitions table they make together. Linear in the program: each body is walked once,
+    and the search for recursion runs only when a definition's name is already called."""
+    defs = dict(existing)
+    callers = set()  # every name some definition in the table calls
+    for d in defs.values():
+        callers |= _calls(d)
+    for d in new:
+        check_definition(d, defs, d.name in callers)
+        defs[d.name] = d
+        callers |= _calls(d)
+    return defs
+
+
+def _calls(d: Definition) -> frozenset:
+    """The names ``d``'s body and gradient rules call, worked out once per definition."""
+    if d.calls is None:
         calls = called(d.body)
         for r in d.grad_rules:
             calls |= called(r)
-        for c in sorted(calls):
+        d.calls = frozenset(calls)
+    return d.calls
+
+
+def _cycle(new: Definition, defs: dict[str, Definition], reachable: bool = True) -> list[str] | None:
+    """A call path from ``new`` back to itself through user definitions, if any. Unless
+    ``reachable`` (some definition calls new's name), only a direct self-call can be one."""
+    if new.name in _calls(new):
+        return [new.name, new.name]
+    if not reachable:
+        return None
+    parent = {new.name: None}
+    stack = [new.name]
+    while stack:
+        name = stack.pop()
+        d = new if name == new.name else defs[name]
+        for c in sorted(_calls(d)):
             if c == new.name:
-                return path + [c]
-            if c in table and c not in seen:
-                seen.add(c)
-                stack.append((c, path + [c]))
+                path = [c]
+                while name is not None:
+                    path.append(name)
+                    name = parent[name]
+                return path[::-1]
+            if c in defs and c not in parent:
+                parent[c] = name
+                stack.append(c)
     return None

@@ -68,6 +68,7 @@ class Definition(Record):
     """``name(params) = body``, optionally ``with grad(g) = rule, ...`` (one per parameter)."""
     FIELDS = ("name", "params", "body", "span", "grad_name", "grad_rules", "source")
     DEFAULTS = {"grad_name": None, "grad_rules": Factory(list), "source": ""}
+    calls: frozenset | None = None  # the names it calls (analysis._calls), once known
     name: str
     params: list[str]
     body: Expr

@@ -66,14 +66,17 @@ def differentiate(ev: Any, expr: Expr, env: dict, src: str) -> E.Tensor:
         rows = y.size if name == "jacobian" else x.size if name == "hessian" else 0
         ev.limits.check_elements(rows * x.size, f"the {name} would have")  # before any row
         with E.origin((src, expr)), E.enable_grad():
+            # differentiated again only where something outside records: else batched rows
             if name == "jacobian":
-                return jacobian_rows(y, (x,), create_graph=True)[0]
+                ev.limits.check_seeds(outer_records, y.size, name)
+                return jacobian_rows(y, (x,), create_graph=outer_records)[0]
             if y.size != 1:
                 raise DiffcliError("shape", f"{name} needs a scalar expression, this one has shape "
                                    f"{y.shape}; use jacobian({src[body.span[0]:body.span[1]]}, {var.value}) or "
                                    f"sum(...)").at(body.span, src)
             if name == "hessian":
-                return hessian_rows(y, (x,), create_graph=True)[0][0]
+                ev.limits.check_seeds(outer_records, x.size, name)
+                return hessian_rows(y, (x,), create_graph=outer_records)[0][0]
             taylor = taylor_derivative(y, x, order) if order > 1 and x.size == 1 and not outer_records else None
             if taylor is not None:  # (Taylor mode: polynomial in the order, for a result used as a value)
                 return taylor

@@ -44,6 +44,8 @@ class Evaluator:
         self.track_kinks = track_kinks
         self.events: list[Event] = []
         self.trace: list | None = None  # (source, expr, tensor) per operation, for the graph view
+        self._memo: dict[tuple, Any] = {}  # (function name, ids of its arguments...) -> its result
+        self._kept: list = []  # the arguments of every memo key
         self.custom: dict[str, type] = {}  # definition name -> its engine Function (derivatives.py)
         self.diff_depth = 0  # derivatives nested around the expression being evaluated
 
@@ -113,7 +115,8 @@ class Evaluator:
                     if a is not None:
                         stack.append((a, env_, src, 0))
             return
-        if phase == 2:  # a user function's body has been evaluated
+        if phase == 2:  # a user function's body has been evaluated: env_ is its key in the memo
+            self._memo[env_] = values[-1]
             return
         if kind == "unary" and type(values[-1]) is float:  # a signed number literal: a number
             if expr.value == "-":
@@ -134,7 +137,15 @@ class Evaluator:
             if d.grad_rules:
                 values.append(self._op(expr, src, custom_function(self, d).apply, args))
                 return
-            stack.append((expr, env_, src, 2))
+            # pure: applied again to the same argument objects (kept alive, so their ids stay
+            # theirs), a user function gives the same result, evaluated once
+            key = (d.name, *map(id, args))
+            known = self._memo.get(key)
+            if known is not None:
+                values.append(known)
+                return
+            self._kept.append(args)
+            stack.append((expr, key, src, 2))
             stack.append((d.body, dict(zip(d.params, args)), d.source, 0))
             return
         values.append(self._combine(expr, args, src))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from ..errors import DiffcliError
 from ..record import Record
@@ -26,6 +27,12 @@ class Limits(Record):
             raise DiffcliError("limit", f"{what} {count:,} elements, over the limit of "
                                f"{self.max_elements:,} (--max-elements)")
 
+    def check_seeds(self, create: bool, rows: int, what: str) -> None:
+        """Jacobian rows taken one by one with create_graph each keep a one-hot seed of
+        ``rows`` elements in the graph: rows^2 in all, bound like any tensor."""
+        if create and rows > 1:
+            self.check_elements(rows * rows, f"the {what}'s rows, kept to be differentiated again, would hold")
+
     def start(self) -> "Budget":
         """A fresh budget for one program."""
         self.budget = Budget(self.max_nodes, self.timeout)
@@ -35,10 +42,12 @@ class Limits(Record):
 class Budget:
     """Counts graph nodes and watches the clock while one program runs."""
 
-    __slots__ = ("left", "max_nodes", "deadline", "timeout")
+    __slots__ = ("left", "max_nodes", "deadline", "timeout", "work_left")
+    QUANTUM = 1 << 20  # elements touched between looks at the clock: about a millisecond of numpy
 
     def __init__(self, max_nodes: int, timeout: float) -> None:
         self.left = max_nodes
+        self.work_left = self.QUANTUM
         self.max_nodes = max_nodes
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
@@ -50,6 +59,16 @@ class Budget:
                                "(--max-nodes); a high derivative order grows it fast: "
                                "diff --order uses Taylor mode, which does not")
         if not self.left & 1023:  # the clock every 1024 nodes: cheap enough for the hot path
+            self.check_time()
+
+    def work(self, inputs: Any, out: Any) -> None:
+        """Count the elements an array operation read and wrote; past a quantum, the clock."""
+        n = getattr(out, "size", 1)
+        for v in inputs:
+            n += getattr(v, "size", 1)
+        self.work_left -= n
+        if self.work_left < 0:
+            self.work_left = self.QUANTUM
             self.check_time()
 
     def check_time(self) -> None:

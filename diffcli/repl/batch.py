@@ -10,8 +10,13 @@ from .statements import ReplState
 
 
 def _decoded(stream: Iterable[Any]) -> Iterator[str]:
+    first = True
     for raw in stream:
-        yield raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        if first and text.startswith("\ufeff"):  # a byte order mark starts the script
+            text = text[1:]
+        first = False
+        yield text
 
 
 def run_batch(stdin: Iterable[Any] | None = None, stdout: IO[str] | None = None,

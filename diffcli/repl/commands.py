@@ -9,7 +9,7 @@ from .. import engine as E
 from ..errors import DiffcliError
 from ..language.ast import Program
 from ..language.parser import parse
-from ..render import error_text, fmt, graph_text
+from ..render import error_text, fmt, graph_text, visible
 from . import helptext
 from . import values as V
 from .lines import statements
@@ -28,6 +28,7 @@ COMMANDS = {
 }
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
 MAX_LOAD_DEPTH = 8
+MAX_LOADS = 100  # files one :load may run in all, nested loads included (10 self-loads per file: 10^8)
 
 
 def run_command(state: Any, text: str, reply: Any) -> Any:
@@ -42,6 +43,8 @@ def run_command(state: Any, text: str, reply: Any) -> Any:
         handler(state, arg.strip(), reply)
     except DiffcliError as err:
         reply.fail(error_text(err, state.style))
+    except MemoryError:  # (a huge :graph): the session goes on
+        reply.fail(error_text(DiffcliError("limit", f"{name} needs more memory than this machine has"), state.style))
     return reply
 
 
@@ -63,7 +66,8 @@ def _vars(state: Any, arg: str, reply: Any) -> None:
             line = "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4]
             reply.say(state.style.dim(line) if k == 0 else line)
     for name, d in state.definitions.items():
-        reply.say(f"{name}({', '.join(d.params)}) = {' '.join(d.source[d.body.span[0]:d.body.span[1]].split())}"
+        body = visible(" ".join(d.source[d.body.span[0]:d.body.span[1]].split()))
+        reply.say(f"{name}({', '.join(d.params)}) = {body}"
                   + ("  # with its own gradient" if d.grad_rules else ""))
 
 
@@ -130,15 +134,22 @@ def _load(state: Any, arg: str, reply: Any) -> None:
     if not arg:
         raise DiffcliError("usage", "which file? :load FILE")
     path = os.path.expanduser(arg)
+    arg = visible(arg)  # the name as every message shows it
     if state.loading >= MAX_LOAD_DEPTH:
         raise DiffcliError("usage", f":load nested more than {MAX_LOAD_DEPTH} deep (does a file load itself?)")
+    if not state.loading:
+        state.loads = 0
+    state.loads += 1
+    if state.loads > MAX_LOADS:
+        raise DiffcliError("usage", f":load ran more than {MAX_LOADS} files from one :load "
+                           "(does a file load itself?)")
     limit = state.session.limits.max_length
     try:
         if not os.path.exists(path):
             raise DiffcliError("usage", f"cannot read {arg}: no such file")
         if not os.path.isfile(path):
             raise DiffcliError("usage", f"cannot read {arg}: not a regular file")
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:  # (-sig: a byte order mark is dropped)
             text = f.read(limit + 1)  # never more than one program's worth (/dev/zero, huge files)
         if len(text) > limit:
             raise DiffcliError("limit", f"{arg} is longer than {limit:,} characters (--max-length)")

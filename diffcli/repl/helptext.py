@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import DiffcliError
 from ..language.builtins import BUILTINS, CONSTANT_DOCS, CONSTANTS
+from ..render import visible
 from . import values as V
 from .autograd import FLAGS, STATEMENTS
 
@@ -62,7 +63,7 @@ def about(state: Any, name: str, commands: dict) -> str:
     if name in state.definitions:
         d = state.definitions[name]
         end = max([d.span[1]] + [r.span[1] for r in d.grad_rules])
-        return f"{name}: your function\n  {d.source[d.span[0]:end]}"
+        return f"{name}: your function\n  " + "\n  ".join(map(visible, d.source[d.span[0]:end].split("\n")))
     if name in BUILTINS:
         return _builtin(BUILTINS[name])
     if name in CONSTANTS:

@@ -36,19 +36,21 @@ def is_blank(text: str) -> bool:
 
 def statements(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(first line number, statement) for each statement of a script; a statement whose
-    brackets never close ends at the end of the input (and fails to parse there)."""
+    brackets never close ends at the end of the input (and fails to parse there). Each line
+    is looked at once: a statement of many lines costs no more than the same on one line."""
     buf: list[str] = []
-    start = 0
+    start = open_ = 0
+    command = False
     for lineno, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
         if not buf:
             if is_blank(line):
                 continue
-            start = lineno
+            start, open_, command = lineno, 0, is_command(line)
         buf.append(line)
-        text = "\n".join(buf)
-        if is_complete(text):
+        open_ += depth(line)
+        if command or open_ <= 0:
+            yield start, "\n".join(buf)
             buf = []
-            yield start, text
     if buf:
         yield start, "\n".join(buf)

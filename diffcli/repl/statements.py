@@ -16,7 +16,7 @@ from ..language.ast import Assign, Definition, Program
 from ..language.limits import Limits
 from ..language.parser import parse
 from ..record import Factory, Record
-from ..render import Style, error_text
+from ..render import Style, error_text, visible
 from ..session import Prepared, Session
 from . import values as V
 from .autograd import RESERVED, STATEMENTS, run_statement
@@ -67,6 +67,7 @@ class ReplState:
         self.anomaly = False
         self.nodes: Any = weakref.WeakKeyDictionary()  # backward node -> its forward value (:graph)
         self.loading = 0  # nested :load depth
+        self.loads = 0  # files run by the current top-level :load
 
     @property
     def variables(self) -> dict[str, E.Tensor]:
@@ -137,7 +138,7 @@ class ReplState:
         self.session.commit(tree)
         reply.say(self.shown(value, note=bool(self.session.tracked(tree))))
         for w in warnings:
-            reply.say(self.style.warn("warning: " + w))
+            reply.say(self.style.warn("warning: " + visible(w)))
 
     def evaluate(self, program: Program) -> tuple[Any, Prepared, list[str]]:
         """A program's value with the variables in scope; its graph's nodes noted for :graph."""
@@ -166,7 +167,7 @@ class ReplState:
         self.register(p.evaluator.trace)
         reply.say(self.shown(value, f"{name} = "))
         for w in warnings:
-            reply.say(self.style.warn("warning: " + w))
+            reply.say(self.style.warn("warning: " + visible(w)))
 
     def register(self, trace: list | None) -> None:
         for _, _, t in trace or ():

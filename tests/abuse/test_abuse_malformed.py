@@ -122,7 +122,7 @@ UNICODE = [
     ("s\u0456n(1)", 2, "ASCII"),                # Cyrillic i
     ("1\u200b+2", 2, None),                     # zero-width space
     ("1\u200d+2", 2, None),                     # zero-width joiner
-    ("\ufeff1+2", 1, None),                     # byte-order mark
+    ("1+\ufeff2", 3, None),                     # byte-order mark (ignored only at the start)
     ("1\u00a0+2", 2, None),                     # no-break space
     ("\u202ex+1 at x = 1", 1, None),            # right-to-left override
     ("x\u2067+1 at x = 1", 2, None),            # right-to-left isolate
