@@ -89,7 +89,7 @@ def _hessian(session: Session, p: Prepared, grid: Grid, options: Options) -> dic
     grads = E.grad(y, leaves, _ones(p, y), create_graph=True)
     hess = {}
     for u, g in zip(names, grads):
-        rows = E.grad(g, leaves, _ones(p, g))
+        rows = E.grad(g, leaves, _ones(p, g), retain_graph=True)  # the next row walks the same graph
         hess[u] = {v: _col(h, grid.size) for v, h in zip(names, rows)}
     return {"value": _col(y, grid.size), "hessian": hess}
 

@@ -200,3 +200,14 @@ def test_csv_without_a_grid_and_seed_with_a_grid_are_usage_errors():
     assert call_main(["eval", "x at x=1", "--format", "csv"]).code == 2
     res = call_main(["grad", "x", "--grid", "x=[1]", "--seed", "1"])
     assert res.code == 1 and "--seed does not combine with --grid" in res.stderr
+
+
+def test_hessian_grid_with_two_variables_through_shared_nodes():
+    # each Hessian row walks the same graph again (found by the property test above)
+    program = "sin(x + sin(y))"
+    res = invoke(["hessian", program, "--grid", "x=[-1.5, 0.5]", "--grid", "y=[0.5, -1.25]", "--json"])
+    rows = res.json_lines()
+    assert len(rows) == 4, res.stdout
+    for row in rows:
+        alone = _single("hessian", program, row.pop("at"), [])
+        assert _same(row, alone)
