@@ -119,13 +119,12 @@ def cmd_minimize(session: Session, text: str, options: Options) -> dict:
     fg, hess = _callbacks(p, pack)
 
     trace: list[dict] = []
-    record = None
-    if options.trace:
-        def record(k: int, x: Any, f: float, g: Any) -> None:
-            trace.append({"iteration": k, "value": f, "grad_norm": _norm(g), "at": pack.split(x)})
+
+    def record(k: int, x: Any, f: float, g: Any) -> None:
+        trace.append({"iteration": k, "value": f, "grad_norm": _norm(g), "at": pack.split(x)})
     try:
         r = minimize(_timed(fg), pack.x0, options.method, options.tol, options.max_iter, hess=_timed(hess),
-                     timeout=_deadline_left(session), callback=record)
+                     timeout=_deadline_left(session), callback=record if options.trace else None)
     except TimeoutError:
         raise _limit_error("minimize") from None
     except ValueError as exc:
@@ -155,13 +154,12 @@ def cmd_solve(session: Session, text: str, options: Options) -> dict:
         return np.ravel(np.asarray(y._v, dtype=float)), jac
 
     trace: list[dict] = []
-    record = None
-    if options.trace:
-        def record(k: int, x: Any, F: Any) -> None:
-            trace.append({"iteration": k, "residual_norm": _norm(F), "at": pack.split(x)})
+
+    def record(k: int, x: Any, F: Any) -> None:
+        trace.append({"iteration": k, "residual_norm": _norm(F), "at": pack.split(x)})
     try:
         r = solve(_timed(fj), pack.x0, options.tol, options.max_iter, timeout=_deadline_left(session),
-                  callback=record)
+                  callback=record if options.trace else None)
     except TimeoutError:
         raise _limit_error("solve") from None
     except ValueError as exc:

@@ -296,3 +296,24 @@ PAYLOADS = PYTHON_PAYLOADS + SHELL_PAYLOADS
 
 # --------------------------------------------------------------------------- the REPL
 
+
+
+def repl_in_terminal(env: Mapping, cwd: Path, exchanges: Sequence[tuple[str, str | None]]) -> Any:
+    """``diffcli repl`` in a pseudo-terminal: each (line, expected text or None) is typed at the
+    prompt; then :quit, which must end the process. The closed pexpect child (exitstatus, before)."""
+    import pytest
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(sys.executable, ["-m", "diffcli", "repl"], env=dict(env), cwd=str(cwd),
+                          encoding="utf-8", timeout=30, dimensions=(24, 100))
+    try:
+        child.expect(">>> ")
+        for line, expected in exchanges:
+            child.sendline(line)
+            if expected is not None:
+                child.expect(expected)
+            child.expect(">>> ")
+        child.sendline(":quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    return child

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_testlib import PAYLOADS, assert_clean, base_env, canary_absent, run
+from abuse_testlib import PAYLOADS, assert_clean, base_env, canary_absent, repl_in_terminal, run
 
 
 # Lines that are fine in the REPL: .grad is one of its fixed attributes.
@@ -128,7 +128,6 @@ def test_repl_load_reads_only_regular_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize("home", ["missing", "file", "readonly"])
 def test_interactive_repl_history_falls_back(home: str, tmp_path: Path) -> None:
     """A terminal session where the history file cannot be kept: it starts, answers, quits."""
-    pexpect = pytest.importorskip("pexpect")
     if home == "missing":
         h = tmp_path / "no" / "such" / "home"
     elif home == "file":
@@ -139,19 +138,9 @@ def test_interactive_repl_history_falls_back(home: str, tmp_path: Path) -> None:
         h.mkdir()
         h.chmod(0o555)
     env = base_env(HOME=str(h), TERM="dumb", XDG_DATA_HOME=None, XDG_CACHE_HOME=None, NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "diffcli", "repl"], env=env, cwd=str(tmp_path),
-                          encoding="utf-8", timeout=30, dimensions=(24, 100))
     try:
-        child.expect(">>> ")
-        child.sendline("x = 2")
-        child.expect(">>> ")
-        child.sendline("x^10")
-        child.expect("1024")
-        child.expect(">>> ")
-        child.sendline(":quit")
-        child.expect(pexpect.EOF)
+        child = repl_in_terminal(env, tmp_path, [("x = 2", None), ("x^10", "1024")])
     finally:
-        child.close(force=True)
         if home == "readonly":
             h.chmod(0o755)
     assert child.exitstatus == 0, (child.exitstatus, child.before)

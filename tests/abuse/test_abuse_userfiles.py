@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from abuse_testlib import assert_clean, base_env, run
+from abuse_testlib import assert_clean, base_env, repl_in_terminal, run
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="a file owned by another user needs root to make")
 OTHER_UID = 65534  # nobody
@@ -245,18 +245,7 @@ def test_huge_history_reads_only_its_end(tmp_path: Path) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pexpect terminal test on Linux only")
 def test_interactive_repl_with_a_fifo_history(tmp_path: Path) -> None:
     """A FIFO at the history path hung the REPL before its banner."""
-    pexpect = pytest.importorskip("pexpect")
     os.mkfifo(_history_dir(tmp_path) / "history")
     env = base_env(TERM="dumb", XDG_DATA_HOME=str(tmp_path / "data"), XDG_CACHE_HOME=str(tmp_path / "cache"),
                    NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "diffcli", "repl"], env=env, cwd=str(tmp_path),
-                          encoding="utf-8", timeout=30, dimensions=(24, 100))
-    try:
-        child.expect(">>> ")
-        child.sendline("2^10")
-        child.expect("1024")
-        child.expect(">>> ")
-        child.sendline(":quit")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
+    repl_in_terminal(env, tmp_path, [("2^10", "1024")])
